@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.importer import import_course
+from courses.loader import CourseFolderInvalid
+
+
+class Command(BaseCommand):
+    help = "Import (or update) a course from its folder. Nothing is imported if any file has a problem."
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder")
+
+    def handle(self, folder, **options):
+        try:
+            course = import_course(folder)
+        except CourseFolderInvalid as exc:
+            count = len(exc.problems)
+            raise CommandError(f"{count} problem{'s' * (count != 1)}, nothing imported:\n{exc}")
+        chapters = course.chapters.filter(retired=False).count()
+        self.stdout.write(f"Imported '{course.title}' ({course.slug}): {chapters} chapters.")

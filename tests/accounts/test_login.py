@@ -1,0 +1,24 @@
+from tests.base import PASSWORD, BaseTestCase
+
+
+class LoginTestCase(BaseTestCase):
+    def test_it_logs_in_and_redirects_to_next(self):
+        r = self.client.post("/accounts/login/", {
+            "username": "alice", "password": PASSWORD, "next": "/courses/torch-101/",
+        })
+        self.assertRedirects(r, "/courses/torch-101/")
+
+    def test_it_rejects_a_wrong_password(self):
+        r = self.client.post("/accounts/login/", {"username": "alice", "password": "nope"})
+        self.assertEqual(r.status_code, 200)
+        self.assertNotIn("_auth_user_id", self.client.session)
+
+    def test_course_pages_require_login(self):
+        r = self.client.get("/courses/torch-101/")
+        self.assertRedirects(r, "/accounts/login/?next=/courses/torch-101/")
+
+    def test_logout_requires_post(self):
+        self.login(self.alice)
+        self.assertEqual(self.client.get("/accounts/logout/").status_code, 405)
+        self.client.post("/accounts/logout/")
+        self.assertNotIn("_auth_user_id", self.client.session)
