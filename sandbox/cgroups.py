@@ -1,0 +1,143 @@
+"""Per-slot cgroup v1 groups (memory, pids, cpuacct), owned by the trusted supervisor.
+
+Each slot has one group per controller at /sys/fs/cgroup/<controller>/torchgrade/<pid>-slot-<n>.
+The supervisor (root) sets the limits and resets the counters before every job, and afterwards
+kills every process left in the group. Only `cgroup.procs` is handed to the sandbox uid, so a job
+can move itself in but cannot change its limits.
+"""
+import os
+import signal
+import time
+
+ROOT = "/sys/fs/cgroup"
+CONTROLLERS = ("memory", "pids", "cpuacct")
+PARENT = "torchgrade"
+KILL_TIMEOUT_S = 5.0
+
+
+class CgroupError(RuntimeError):
+    pass
+
+
+def controller_problems():
+    return [f"cgroup v1 controller '{name}' is not mounted at {ROOT}/{name}"
+            for name in CONTROLLERS if not os.path.exists(os.path.join(ROOT, name, "cgroup.procs"))]
+
+
+def _read(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def _write(path, value):
+    with open(path, "w") as handle:
+        handle.write(str(value))
+
+
+def _pids_in(directory):
+    try:
+        return [int(line) for line in _read(os.path.join(directory, "cgroup.procs")).split()]
+    except FileNotFoundError:
+        return []
+
+
+def kill_all_in(directories):
+    """SIGKILL every process in the groups until they are empty (forks racing the kill included)."""
+    deadline = time.monotonic() + KILL_TIMEOUT_S
+    while True:
+        pids = {pid for directory in directories for pid in _pids_in(directory)}
+        if not pids:
+            return
+        if time.monotonic() > deadline:
+            raise CgroupError(f"processes {sorted(pids)} survived SIGKILL in {directories}")
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.001)
+
+
+def _supervisor_is_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_groups():
+    """Empty and remove the slot groups of supervisors that no longer run (killed, crashed)."""
+    for controller in CONTROLLERS:
+        parent = os.path.join(ROOT, controller, PARENT)
+        if not os.path.isdir(parent):
+            continue
+        for name in os.listdir(parent):
+            owner = name.split("-", 1)[0]
+            if owner.isdigit() and int(owner) != os.getpid() and not _supervisor_is_alive(int(owner)):
+                directory = os.path.join(parent, name)
+                kill_all_in([directory])
+                os.rmdir(directory)
+
+
+class SlotCgroup:
+    def __init__(self, name, uid):
+        self.directories = {controller: os.path.join(ROOT, controller, PARENT, name)
+                            for controller in CONTROLLERS}
+        for directory in self.directories.values():
+            os.makedirs(directory, exist_ok=True)
+            os.chown(os.path.join(directory, "cgroup.procs"), uid, -1)
+        self._oom_kills_before = 0
+
+    @property
+    def procs_files(self):
+        return {controller: os.path.join(directory, "cgroup.procs")
+                for controller, directory in self.directories.items()}
+
+    def _file(self, controller, name):
+        return os.path.join(self.directories[controller], name)
+
+    def prepare(self, limits):
+        """Empty the group, apply the job's limits and reset the counters."""
+        self.kill_all()
+        memory_limit = self._file("memory", "memory.limit_in_bytes")
+        swap_limit = self._file("memory", "memory.memsw.limit_in_bytes")
+        has_swap_accounting = os.path.exists(swap_limit)
+        if has_swap_accounting:
+            _write(swap_limit, -1)  # memsw must stay >= the memory limit while both change
+        _write(memory_limit, limits.memory_bytes)
+        if has_swap_accounting:
+            _write(swap_limit, limits.memory_bytes)  # no escape into swap
+        _write(self._file("memory", "memory.max_usage_in_bytes"), 0)
+        _write(self._file("pids", "pids.max"), limits.processes)
+        _write(self._file("cpuacct", "cpuacct.usage"), 0)
+        self._oom_kills_before = self.oom_kills()
+
+    def oom_kills(self):
+        for line in _read(self._file("memory", "memory.oom_control")).splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        raise CgroupError("memory.oom_control has no oom_kill counter (kernel too old)")
+
+    def cpu_seconds(self):
+        return int(_read(self._file("cpuacct", "cpuacct.usage"))) / 1e9
+
+    def peak_memory_bytes(self):
+        return int(_read(self._file("memory", "memory.max_usage_in_bytes")))
+
+    def was_oom_killed(self):
+        return self.oom_kills() > self._oom_kills_before
+
+    def kill_all(self):
+        kill_all_in(list(self.directories.values()))
+
+    def remove(self):
+        self.kill_all()
+        for directory in self.directories.values():
+            try:
+                os.rmdir(directory)
+            except FileNotFoundError:
+                pass

@@ -1,0 +1,126 @@
+"""The process tree of one job inside its namespaces: an init process and the confined job process.
+
+Both backends end up here. `run_init` is the job's init (pid 1 of the job's pid namespace in the
+fork server backend): it joins the slot cgroups, builds the job's private mounts when asked, forks
+the job process and reports that process's exit status on the status pipe. When it exits, the
+kernel kills whatever is left in the pid namespace; the supervisor also empties the cgroups.
+The job process sets its rlimits, drops every capability, sets no_new_privs, loads the seccomp
+filter and only then runs student code (runtime.run).
+"""
+import glob
+import json
+import math
+import os
+import resource
+import signal
+import sys
+
+from . import linux, runtime, seccomp
+
+CGROUP_MOUNT = "/run/cgroup"
+GPU_NODE_PATTERNS = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia[0-9]*")
+FD_LIMIT = 256
+FORK_SERVER_READY = b"ready"
+
+
+class JobFds:
+    """The descriptors one job receives, in the order they travel over the control socket."""
+    ORDER = ("input", "stdout", "stderr", "result", "status")
+
+    def __init__(self, fds):
+        for name, fd in zip(self.ORDER, fds, strict=True):
+            setattr(self, name, fd)
+
+
+def gpu_nodes():
+    return sorted(path for pattern in GPU_NODE_PATTERNS for path in glob.glob(pattern))
+
+
+def run_init(control, fds):
+    """Init of one job; never returns. `control` is the supervisor's JSON job description."""
+    for procs_file in control["cgroup_procs"]:
+        with open(procs_file, "w") as handle:
+            handle.write("0")
+    if control["private_mounts"]:
+        _mount_private_filesystems(control)
+    confined_read, confined_write = os.pipe()
+    job_pid = os.fork()
+    if job_pid == 0:
+        os.close(fds.status)
+        os.close(confined_read)
+        _run_job_process(control, fds, confined_write)
+    for fd in (fds.input, fds.stdout, fds.stderr, fds.result, confined_write):
+        os.close(fd)
+    status = _wait_for(job_pid)
+    # written by the job process after confinement and before any student code could run
+    os.set_blocking(confined_read, False)
+    try:
+        status["confined"] = os.read(confined_read, 1) == b"1"
+    except BlockingIOError:
+        status["confined"] = False
+    os.write(fds.status, json.dumps(status).encode() + b"\n")
+    os._exit(0)
+
+
+def _wait_for(job_pid):
+    while True:  # as init we also reap orphans until the job process itself is done
+        pid, status, usage = os.wait3(0)
+        if pid == job_pid:
+            return {
+                "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+                "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+            }
+
+
+def _mount_private_filesystems(control):
+    limits = control["limits"]
+    linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
+    # a proc of our own pid namespace: the inherited one would show (and open) other jobs' processes
+    linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    for target, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), (runtime.WORK_DIR, "0755")):
+        linux.mount("tmpfs", target, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
+                    f"size={limits['tmp_bytes']},mode={mode}")
+    # the cgroup files were only needed to join; an empty read-only tmpfs hides them
+    linux.mount("tmpfs", CGROUP_MOUNT, "tmpfs", linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV
+                | linux.MS_NOEXEC, "size=4k,mode=0555")
+    if control["device"] != "cuda":
+        for node in gpu_nodes():
+            linux.mount("/dev/null", node, None, linux.MS_BIND)
+
+
+def _run_job_process(control, fds, confined_write):
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")  # the OOM killer should pick the job, not its init
+        _wire_standard_streams(fds, confined_write)
+        _set_rlimits(control["limits"])
+        linux.drop_all_capabilities()
+        seccomp.install()
+        os.write(confined_write, b"1")
+        os.close(confined_write)
+    except BaseException as exc:  # never run the code unconfined; init reports confined=false
+        os.write(2, f"sandbox: could not confine the job: {exc!r}\n".encode())
+        os._exit(1)
+    runtime.run(fds.input, fds.result)
+
+
+def _set_rlimits(limits):
+    cpu_seconds = math.ceil(limits["cpu_s"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+
+
+def _wire_standard_streams(fds, confined_write):
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(fds.stdout, 1)
+    os.dup2(fds.stderr, 2)
+    keep = sorted({0, 1, 2, fds.input, fds.result, confined_write})
+    for low, high in zip(keep, keep[1:] + [os.sysconf("SC_OPEN_MAX")]):
+        os.closerange(low + 1, high)
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.stderr.reconfigure(line_buffering=True)
