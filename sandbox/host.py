@@ -124,7 +124,8 @@ def bwrap_command(staging, extra_arguments, command):
                   "--ro-bind", VENV, VENV,
                   "--ro-bind", staging, RUNTIME_MOUNT,
                   "--proc", "/proc", "--dev", "/dev", "--chdir", "/"]
-    return arguments + extra_arguments + ["--", *command]
+    # the root tmpfs stays read-only: under the fork server it is shared by every job
+    return arguments + extra_arguments + ["--remount-ro", "/", "--", *command]
 
 
 def gpu_arguments():

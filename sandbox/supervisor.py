@@ -267,13 +267,13 @@ class Backend:
         if (collected.stop_reason == "cpu" or slot.cpu_seconds() > limits.cpu_s
                 or signal_number == signal.SIGXCPU):
             return result(Status.TIME_LIMIT, f"CPU time limit {limits.cpu_s:g} s exceeded")
+        if collected.stop_reason == "result":
+            return result(Status.RUNTIME_ERROR, f"result too large (more than {_human_bytes(limits.result_bytes)})")
         if status is None:
             raise SandboxFault(self._explain_missing_status())
         if not status.get("confined"):
             raise SandboxFault("the job could not be confined: "
                                + collected.data["stderr"].decode("utf-8", errors="replace")[-2000:])
-        if collected.stop_reason == "result":
-            return result(Status.RUNTIME_ERROR, f"result too large (more than {_human_bytes(limits.result_bytes)})")
         if signal_number is not None:
             return result(Status.RUNTIME_ERROR, f"the program was killed by {_signal_name(signal_number)}")
         if exit_code != 0 or not collected.data["result"]:
