@@ -10,6 +10,7 @@ import json
 import os
 import queue
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -135,7 +136,6 @@ class Backend:
         self._closed = True
         for slot in self._slots:
             slot.remove()
-        import shutil
         shutil.rmtree(self._staging, ignore_errors=True)
 
     def _drop_privileges(self):
