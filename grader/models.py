@@ -1,10 +1,48 @@
+from datetime import timedelta
+import ast
 import secrets
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.markdown import render_markdown
+
+
+class SubmissionRejected(Exception):
+    """The code cannot be submitted; the message says why. No attempt is used."""
+
+
+def check_source(code):
+    """Reject code that cannot be a Python submission, saying exactly why."""
+    if isinstance(code, bytes):
+        try:
+            code = code.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SubmissionRejected(
+                f"Your file is not UTF-8 text (byte 0x{code[exc.start]:02x} at position {exc.start}). "
+                "Save it as UTF-8 and try again."
+            )
+    if "\x00" in code:
+        raise SubmissionRejected("Your code contains NUL bytes: it looks like a binary file, not Python source.")
+    if "\ufffd" in code:
+        raise SubmissionRejected("Your code is not valid UTF-8 text (it contains bytes that are not characters).")
+    if not code.strip():
+        raise SubmissionRejected("Your code is empty.")
+    size, limit = len(code.encode("utf-8")), settings.GRADER_MAX_CODE_BYTES
+    if size > limit:
+        raise SubmissionRejected(f"Your code is {size / 1024:.1f} KB; the limit is {limit // 1024} KB.")
+    try:
+        ast.parse(code, filename="submission.py")
+    except SyntaxError as exc:
+        pointer = ""
+        if exc.text:
+            pointer = f"\n    {exc.text.rstrip()}\n    {' ' * max((exc.offset or 1) - 1, 0)}^"
+        raise SubmissionRejected(f"Syntax error on line {exc.lineno}: {exc.msg}{pointer}")
+    except (RecursionError, MemoryError, ValueError):
+        raise SubmissionRejected("Your code is too deeply nested for Python to read.")
+    return code
 
 
 def new_seed():
@@ -71,14 +109,16 @@ class Exercise(models.Model):
             return None
         return max(0, self.max_attempts - self.counted_submissions(user).count())
 
-    def set_version(self, spec, solution_code):
+    def set_version(self, spec, spec_source, solution_code):
         """Record a new version if the checks or the reference solution changed."""
         current = self.current_version
-        if current and current.spec == spec and current.solution_code == solution_code:
+        if current and (current.spec, current.spec_source, current.solution_code) == (
+            spec, spec_source, solution_code
+        ):
             return current
         number = (current.number + 1) if current else 1
         version = ExerciseVersion.objects.create(
-            exercise=self, number=number, spec=spec, solution_code=solution_code
+            exercise=self, number=number, spec=spec, spec_source=spec_source, solution_code=solution_code
         )
         self.current_version = version
         self.save(update_fields=["current_version"])
@@ -91,6 +131,8 @@ class ExerciseVersion(models.Model):
     exercise = models.ForeignKey(Exercise, models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     spec = models.JSONField()
+    # The exercise.yaml text the spec was read from: what export writes back, byte for byte.
+    spec_source = models.TextField()
     solution_code = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -150,6 +192,38 @@ class Submission(models.Model):
             status=self.QUEUED, exercise__device=self.exercise.device, created_at__lt=self.created_at
         ).count() + 1
 
+    @classmethod
+    def create_for(cls, user, exercise, code):
+        """Check the code and the attempt rules, then save and enqueue a submission."""
+        code = check_source(code)
+        now = timezone.now()
+        with transaction.atomic():
+            # One submission at a time per student, even from a double click in two tabs.
+            get_user_model().objects.select_for_update().get(pk=user.pk)
+            if exercise.deadline and now > exercise.deadline:
+                raise SubmissionRejected(f"The deadline ({exercise.deadline:%Y-%m-%d %H:%M %Z}) has passed.")
+            mine = exercise.submissions.filter(user=user)
+            if mine.filter(status__in=[cls.QUEUED, cls.RUNNING]).exists():
+                raise SubmissionRejected(
+                    "Your previous submission is still being graded: wait for its result before submitting again."
+                )
+            if exercise.attempts_left(user) == 0:
+                raise SubmissionRejected(f"You have used all {exercise.max_attempts} attempts for this exercise.")
+            last = mine.filter(counts_as_attempt=True).order_by("-created_at").first()
+            if last and exercise.min_interval_s:
+                wait = exercise.min_interval_s - (now - last.created_at).total_seconds()
+                if wait > 0:
+                    raise SubmissionRejected(
+                        f"Wait {int(wait) + 1} more seconds before submitting again "
+                        f"(this exercise allows one submission every {exercise.min_interval_s} seconds)."
+                    )
+            submission = cls.objects.create(
+                user=user, exercise=exercise, version=exercise.current_version, code=code,
+                created_at=now, enqueued_at=now,
+            )
+            submission.enqueue()
+        return submission
+
     def enqueue(self):
         """Send the grading task once the row is committed (a task must never see a missing row)."""
         from .tasks import enqueue_grading
@@ -170,6 +244,9 @@ class Grade(models.Model):
     """One grading of a submission. A regrade adds a row; the newest is the one that counts."""
 
     submission = models.ForeignKey(Submission, models.CASCADE, related_name="grades")
+    # What asked for this grading ("submit:<id>" or "regrade:<uuid>"): unique, so a task the
+    # broker delivers twice cannot grade twice.
+    request = models.CharField(max_length=64, unique=True)
     version = models.ForeignKey(ExerciseVersion, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     score = models.FloatField()
@@ -207,3 +284,16 @@ class CheckResult(models.Model):
 
     class Meta:
         ordering = ["grade", "position"]
+
+
+class WorkerHeartbeat(models.Model):
+    """Workers say which queues they serve, so a page can tell that no GPU worker is online."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    queues = models.JSONField(default=list)
+    last_seen = models.DateTimeField()
+
+    @classmethod
+    def serving(cls, queue, within_s=30):
+        cutoff = timezone.now() - timedelta(seconds=within_s)
+        return any(queue in beat.queues for beat in cls.objects.filter(last_seen__gte=cutoff))

@@ -127,3 +127,37 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 COURSE_CONTENT_DIR = BASE_DIR / "content"
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+
+# Celery: a killed worker must neither lose nor double a grading (see grader/tasks.py).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 180
+CELERY_TASK_SOFT_TIME_LIMIT = 150
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 600,  # above the hard time limit, or a long task runs twice
+    "unacked_restore_throttle": 5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "cpu"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stuck-submissions": {"task": "grader.tasks.requeue_stuck_submissions", "schedule": 30.0},
+}
+
+GRADER_MAX_RETRIES = 5
+GRADER_STUCK_AFTER_S = int(os.environ.get("GRADER_STUCK_AFTER_S", 60))
+GRADER_MAX_CODE_BYTES = 64 * 1024
+SANDBOX_BACKEND = os.environ.get("SANDBOX_BACKEND", "forkserver")
+SANDBOX_SLOTS = int(os.environ.get("SANDBOX_SLOTS", 2))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"structured": {"()": "torchgrade.logging.StructuredFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "loggers": {"torchgrade": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}

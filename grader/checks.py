@@ -1,0 +1,188 @@
+"""Judge each check of an exercise from the two sandbox runs' data (student and reference).
+
+Nothing here trusts the student's run: its RESULT is only a candidate answer, validated and
+compared with the reference's answers and with data (hold-out targets) that never left this
+side. Hidden checks report pass or fail and a hint, never their inputs or expected values.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+from .api_check import check_api
+from .judge import Mismatch, compare, describe
+
+HIDDEN_FAILURE = "Failed on a hidden test."
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    message: str
+    loss_history: dict = field(default_factory=dict)
+
+
+class RunAnswers:
+    """The per-probe answers of one sandbox run, read defensively."""
+
+    def __init__(self, value, failure=""):
+        self.failure = failure
+        self.import_error = None
+        self.probes = {}
+        if failure:
+            return
+        if type(value) is not dict or type(value.get("probes")) is not dict:
+            self.failure = f"the program's result could not be read (got {describe(value)})"
+            return
+        self.import_error = value.get("import_error")
+        if self.import_error is not None and type(self.import_error) is not str:
+            self.failure = "the program's result could not be read (a malformed import error)"
+        self.probes = value["probes"]
+
+    def answer(self, probe_id):
+        """The probe's answer dict; raise Mismatch with the reason it is unusable."""
+        if self.failure:
+            raise Mismatch(self.failure)
+        if self.import_error:
+            raise Mismatch(f"importing your code failed:\n{self.import_error}")
+        answer = self.probes.get(probe_id)
+        if type(answer) is not dict or type(answer.get("ok")) is not bool:
+            raise Mismatch("your program returned no answer for this test")
+        if not answer["ok"]:
+            error = answer.get("error")
+            raise Mismatch(error if type(error) is str else "your code raised an exception")
+        return answer
+
+
+def judge_check(plan, student, reference, source):
+    check = plan.check
+    if check["kind"] == "api":
+        passed, message = check_api(source, check["forbid"], check["require"])
+        return Outcome(passed, message)
+    try:
+        outcome = _JUDGES[check["kind"]](plan, student, reference)
+    except Mismatch as exc:
+        outcome = Outcome(False, str(exc))
+    if check["hidden"] and not outcome.passed:
+        outcome.message = HIDDEN_FAILURE + (f" Hint: {check['hint']}" if check["hint"] else "")
+    elif not outcome.passed and check["hint"]:
+        outcome.message += f"\nHint: {check['hint']}"
+    return outcome
+
+
+def _reference_answer(reference, probe_id):
+    try:
+        return reference.answer(probe_id)
+    except Mismatch as exc:
+        raise ReferenceFailed(f"the reference solution failed on {probe_id}: {exc}") from exc
+
+
+class ReferenceFailed(Exception):
+    """The exercise itself is broken: never the student's fault."""
+
+
+def _format_inputs(args):
+    shown = []
+    for arg in args:
+        if isinstance(arg, torch.Tensor):
+            shown.append(f"tensor({arg.tolist()}, dtype={arg.dtype})" if arg.numel() <= 24 else f"tensor of shape {tuple(arg.shape)}")
+        else:
+            shown.append(repr(arg))
+    return ", ".join(shown)
+
+
+def _judge_values(plan, student, reference):
+    check = plan.check
+    for probe_id in plan.probe_ids:
+        expected = _reference_answer(reference, probe_id)
+        try:
+            got = student.answer(probe_id)
+            compare(expected["output"], got.get("output"), check["rtol"], check["atol"], check["allow_nan"])
+            if check["kind"] == "gradient":
+                for key in ("input_grads", "parameter_grads"):
+                    if key in expected:
+                        compare(expected[key], got.get(key), check["rtol"], check["atol"], check["allow_nan"],
+                                where=key.replace("_", " "))
+        except Mismatch as exc:
+            inputs = plan.visible_inputs.get(probe_id)
+            shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
+            raise Mismatch(f"Wrong result{shown}:\n{exc}") from exc
+    count = len(plan.probe_ids)
+    return Outcome(True, f"Matches the reference on all {count} input{'s' * (count != 1)}.")
+
+
+def _judge_structure(plan, student, reference):
+    probe_id = plan.probe_ids[0]
+    expected = _reference_answer(reference, probe_id)
+    got = student.answer(probe_id)
+    for field_name in plan.check["compare"]:
+        if field_name == "parameter_count":
+            if type(got.get(field_name)) is not int or got[field_name] != expected[field_name]:
+                raise Mismatch(f"parameter count: expected {expected[field_name]}, got {describe(got.get(field_name))}")
+        else:
+            compare(expected[field_name], got.get(field_name), 0, 0, where=field_name.replace("_", " "))
+    return Outcome(True, f"Structure matches: {expected['parameter_count']} parameters, "
+                         f"output shape {tuple(expected['output_shape'] or ())}.")
+
+
+def _losses(answer):
+    losses = answer.get("losses")
+    if type(losses) is not list or not losses or not all(type(v) is float for v in losses):
+        raise Mismatch("the training function must return a non-empty list of losses as its second value")
+    if len(losses) > 100_000:
+        raise Mismatch("the loss history is too long (more than 100000 values)")
+    if not all(math.isfinite(v) for v in losses):
+        raise Mismatch("the loss history contains NaN or infinity: the training diverged")
+    return losses
+
+
+def _judge_training(plan, student, reference):
+    check = plan.check
+    probe_id = plan.probe_ids[0]
+    expected = _reference_answer(reference, probe_id)
+    history = {"reference": _losses(expected)}
+    got = student.answer(probe_id)
+    losses = _losses(got)
+    history["student"] = losses
+    history["threshold"] = check["max_final_loss"]
+    predictions = got.get("predictions")
+    target = plan.private["holdout_y"]
+    if type(predictions) is not torch.Tensor:
+        raise Mismatch(f"the trained model must return a tensor of predictions, got {describe(predictions)}")
+    if predictions.shape != target.shape:
+        raise Mismatch(f"the trained model's predictions have shape {tuple(predictions.shape)}, "
+                       f"expected {tuple(target.shape)}")
+    predictions = predictions.double()
+    findings, failures = [], []
+    if check["loss_must_decrease"]:
+        decreased = losses[-1] < losses[0]
+        (findings if decreased else failures).append(
+            f"loss went from {losses[0]:.4g} to {losses[-1]:.4g}" + ("" if decreased else " (it must decrease)"))
+    if check["max_final_loss"]:
+        ok = losses[-1] <= check["max_final_loss"]
+        (findings if ok else failures).append(
+            f"final loss {losses[-1]:.4g} {'≤' if ok else '>'} threshold {check['max_final_loss']:g}")
+    if check["max_holdout_mse"]:
+        if not torch.isfinite(predictions).all():
+            raise Mismatch("the trained model predicts NaN or infinity on held-out inputs")
+        mse = float(((predictions - target.double()) ** 2).mean())
+        ok = mse <= check["max_holdout_mse"]
+        (findings if ok else failures).append(
+            f"held-out mean squared error {mse:.4g} {'≤' if ok else '>'} {check['max_holdout_mse']:g}")
+    if check["min_holdout_accuracy"]:
+        accuracy = float(((predictions > 0.5).double() == target.double()).double().mean())
+        ok = accuracy >= check["min_holdout_accuracy"]
+        (findings if ok else failures).append(
+            f"held-out accuracy {accuracy:.1%} {'≥' if ok else '<'} {check['min_holdout_accuracy']:.0%}")
+    if failures:
+        return Outcome(False, "Training did not reach the target: " + "; ".join(failures) + ".", history)
+    return Outcome(True, "Training reached the target: " + "; ".join(findings) + ".", history)
+
+
+_JUDGES = {
+    "value": _judge_values,
+    "gradient": _judge_values,
+    "structure": _judge_structure,
+    "training": _judge_training,
+}

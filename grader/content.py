@@ -1,0 +1,101 @@
+"""The `exercises/` folder of a chapter: read, import and export graded exercises.
+
+    exercises/<slug>/exercise.yaml   the spec (see grader.spec)
+    exercises/<slug>/prompt.md       what the student reads
+    exercises/<slug>/starter.py      the editor's initial code
+    exercises/<slug>/solution.py     the reference solution: never shown to a student, never
+                                     run in a student's sandbox (it has its own run)
+"""
+
+import ast
+from dataclasses import dataclass
+
+from courses.loader import SLUG_RE, ChapterExtension, load_yaml
+
+from .models import Exercise
+from .spec import read_spec
+
+FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
+
+
+@dataclass
+class ExerciseData:
+    slug: str
+    spec: dict
+    spec_source: str
+    prompt: str
+    starter: str
+    solution: str
+
+
+def read_text(path, problems):
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.add(path, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return None
+
+
+def check_python(path, text, problems):
+    try:
+        ast.parse(text, filename=str(path))
+    except SyntaxError as exc:
+        problems.add(path, exc.lineno or 1, f"syntax error: {exc.msg}")
+
+
+class ExercisesExtension(ChapterExtension):
+    folder_name = "exercises"
+
+    def parse(self, folder, problems):
+        if not folder.is_dir():
+            return []
+        exercises = []
+        for exercise_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+            if not SLUG_RE.match(exercise_dir.name):
+                problems.add(exercise_dir, 1, "an exercise folder's name is its slug: use lowercase-with-dashes")
+                continue
+            missing = [name for name in FILES if not (exercise_dir / name).is_file()]
+            for name in missing:
+                problems.add(exercise_dir / name, 1, "missing file")
+            if missing:
+                continue
+            texts = {name: read_text(exercise_dir / name, problems) for name in FILES}
+            if None in texts.values():
+                continue
+            data = load_yaml(exercise_dir / "exercise.yaml", problems, text=texts["exercise.yaml"])
+            if data is None:
+                continue
+            spec = read_spec(exercise_dir / "exercise.yaml", data, problems)
+            for name in ("starter.py", "solution.py"):
+                check_python(exercise_dir / name, texts[name], problems)
+            exercises.append(ExerciseData(
+                slug=exercise_dir.name, spec=spec, spec_source=texts["exercise.yaml"],
+                prompt=texts["prompt.md"], starter=texts["starter.py"], solution=texts["solution.py"],
+            ))
+        return exercises
+
+    def apply(self, chapter, exercises):
+        kept = []
+        for position, data in enumerate(exercises, start=1):
+            spec = data.spec
+            exercise, _ = Exercise.objects.update_or_create(
+                chapter=chapter, slug=data.slug,
+                defaults={
+                    "position": position, "title": spec["title"], "prompt": data.prompt,
+                    "starter_code": data.starter, "device": spec["device"], "published": spec["published"],
+                    "max_attempts": spec["attempts"]["max"], "min_interval_s": spec["attempts"]["min_interval_s"],
+                    "retired": False,
+                },
+            )
+            exercise.set_version(spec, data.spec_source, data.solution)
+            kept.append(exercise.pk)
+        chapter.exercises.exclude(pk__in=kept).update(retired=True)
+
+    def export(self, chapter, folder):
+        for exercise in chapter.exercises.filter(retired=False):
+            target = folder / exercise.slug
+            target.mkdir(parents=True, exist_ok=True)
+            version = exercise.current_version
+            for name, text in (("exercise.yaml", version.spec_source), ("prompt.md", exercise.prompt),
+                               ("starter.py", exercise.starter_code), ("solution.py", version.solution_code)):
+                (target / name).write_text(text, encoding="utf-8")

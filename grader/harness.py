@@ -1,0 +1,121 @@
+"""The program the sandbox runs for a grading: it imports `submission` and answers each probe.
+
+It runs INSIDE the sandbox, next to the student's code, so nothing it returns is trusted: the
+judge compares whatever comes back with the reference solution's answers on the trusted side.
+It is sent as source text (see grader.grading), and imports only torch and the standard library.
+INPUTS = {"entry": {"kind", "name"}, "probes": [{"id", "op", "seed", ...}]}.
+"""
+
+import importlib
+import traceback
+
+import torch
+
+STUDENT_FILE = "submission.py"
+
+
+def student_traceback(exc):
+    """The traceback cut down to the student's own frames (plus where it finally failed)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if f.filename.endswith(STUDENT_FILE)]
+    if frames and (not own or own[-1] is not frames[-1]):
+        own.append(frames[-1])
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(own)]
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
+
+
+def entry_point(module, entry):
+    value = getattr(module, entry["name"], None)
+    if value is None:
+        raise NameError(f"your code does not define `{entry['name']}` (the {entry['kind']} this exercise asks for)")
+    return value
+
+
+def build_module(cls, probe):
+    model = cls(*probe["init"])
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{cls.__name__}(...) must create a torch.nn.Module, got {type(model).__name__}")
+    if probe.get("weights"):
+        model.load_state_dict(probe["weights"], strict=True)
+    return model
+
+
+def run_call(target, probe):
+    return {"output": target(*probe["args"])}
+
+
+def run_forward(target, probe):
+    return {"output": build_module(target, probe)(*probe["args"])}
+
+
+def run_grad(target, probe, kind):
+    args = [a.detach().clone().requires_grad_(True) if _is_float_tensor(a) else a for a in probe["args"]]
+    model = build_module(target, probe) if kind == "module" else None
+    output = model(*args) if model is not None else target(*args)
+    if not isinstance(output, torch.Tensor):
+        raise TypeError(f"expected a tensor output to differentiate, got {type(output).__name__}")
+    generator = torch.Generator().manual_seed(probe["seed"])
+    cotangent = torch.randn(output.shape, generator=generator, dtype=output.dtype)
+    output.backward(cotangent)
+    result = {"output": output.detach()}
+    if probe["wrt"] in ("inputs", "both"):
+        result["input_grads"] = [a.grad if _is_float_tensor(a) else None for a in args]
+    if probe["wrt"] in ("parameters", "both"):
+        result["parameter_grads"] = {name: p.grad for name, p in model.named_parameters()}
+    return result
+
+
+def run_structure(target, probe):
+    model = build_module(target, probe)
+    with torch.no_grad():
+        output = model(torch.zeros(probe["input_shape"]))
+    return {
+        "parameter_count": sum(p.numel() for p in model.parameters()),
+        "parameter_shapes": {name: list(p.shape) for name, p in model.named_parameters()},
+        "output_shape": list(output.shape) if isinstance(output, torch.Tensor) else None,
+    }
+
+
+def run_train(target, probe):
+    returned = target(probe["x"], probe["y"], **probe["kwargs"])
+    if not (isinstance(returned, tuple) and len(returned) == 2):
+        raise TypeError("the training function must return (model, losses)")
+    model, losses = returned
+    with torch.no_grad():
+        predictions = model(probe["holdout_x"])
+    return {"losses": [float(loss) for loss in losses], "predictions": predictions}
+
+
+def _is_float_tensor(value):
+    return isinstance(value, torch.Tensor) and value.is_floating_point()
+
+
+def answer(target, entry, probe):
+    torch.manual_seed(probe["seed"])
+    op = probe["op"]
+    if op == "grad":
+        return run_grad(target, probe, entry["kind"])
+    return {"call": run_call, "forward": run_forward, "structure": run_structure, "train": run_train}[op](
+        target, probe
+    )
+
+
+def main(inputs):
+    entry = inputs["entry"]
+    try:
+        target = entry_point(importlib.import_module("submission"), entry)
+    except BaseException as exc:  # noqa: BLE001 - a student's import may raise anything, SystemExit included
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return {"import_error": student_traceback(exc), "probes": {}}
+    answers = {}
+    for probe in inputs["probes"]:
+        try:
+            answers[probe["id"]] = {"ok": True, **answer(target, entry, probe)}
+        except Exception as exc:  # noqa: BLE001 - reported to the student, per probe
+            answers[probe["id"]] = {"ok": False, "error": student_traceback(exc)}
+    return {"import_error": None, "probes": answers}
+
+
+RESULT = main(INPUTS)  # noqa: F821 - INPUTS is provided by the sandbox runtime

@@ -1,0 +1,43 @@
+from types import SimpleNamespace
+
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.loader import CourseFolderInvalid, parse_course
+from grader.validation import validate
+
+
+class Command(BaseCommand):
+    help = ("Check a course folder and run every exercise's reference solution (must score full marks) "
+            "and starter code (must not) through the real sandbox.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder")
+        parser.add_argument("--exercise", help="only the exercise with this slug")
+
+    def handle(self, folder, exercise=None, **options):
+        try:
+            course = parse_course(folder)
+        except CourseFolderInvalid as exc:
+            raise CommandError(f"{len(exc.problems)} problem(s) in the course files:\n{exc}")
+        failed = 0
+        for chapter in course.chapters:
+            for data in chapter.extensions.get("exercises", []):
+                if exercise and data.slug != exercise:
+                    continue
+                version = SimpleNamespace(
+                    spec=data.spec, solution_code=data.solution,
+                    max_score=sum(c["points"] for c in data.spec["checks"]),
+                )
+                result = validate(version, data.starter)
+                name = f"{chapter.slug}/{data.slug}"
+                if result.ok:
+                    ref, start = result.reference, result.starter
+                    self.stdout.write(
+                        f"ok    {name}: reference {ref.score:g}/{ref.max_score:g} in {ref.seconds:.2f} s "
+                        f"({ref.peak_memory_bytes / 2**20:.0f} MB), starter {start.score:g}/{start.max_score:g}"
+                    )
+                else:
+                    failed += 1
+                    self.stdout.write(f"FAIL  {name}: " + "\n      ".join(result.problems))
+        if failed:
+            raise CommandError(f"{failed} exercise(s) failed validation")

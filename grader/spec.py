@@ -1,0 +1,244 @@
+"""The exercise format: `exercise.yaml` checked and turned into a normalised spec (plain JSON).
+
+The spec is what an ExerciseVersion stores and what grading reads; checking it here, with the
+file and line of each problem, keeps a malformed exercise from ever reaching a student.
+
+    title: Outer product with matmul
+    device: cpu                       # cpu, cuda or any
+    entry: {function: outer}          # or {module: TinyNet} or {training: train}
+    limits: {wall_s: 10, memory_mb: 512}
+    attempts: {max: 20, min_interval_s: 5}
+    checks:
+      - kind: value                   # value, gradient, training, structure, api
+        name: Matches the reference on the examples
+        points: 3
+        cases: [{args: [{tensor: [1.0, 2.0]}, {tensor: [3.0, 4.0]}]}]   # fixed inputs
+        random: {count: 3, args: [{randn: [3]}, {randn: [4]}]}         # drawn per submission
+        rtol: 1.0e-5
+        atol: 1.0e-6
+"""
+
+from courses.loader import require_text
+
+ENTRY_KINDS = ("function", "module", "training")
+CHECK_KINDS = ("value", "gradient", "training", "structure", "api")
+DEVICES = ("cpu", "cuda", "any")
+LIMIT_BOUNDS = {
+    "wall_s": (1, 120, 10),
+    "cpu_s": (1, 120, 10),
+    "memory_mb": (64, 8192, 1024),
+    "output_kb": (1, 1024, 64),
+}
+TENSOR_MAKERS = ("tensor", "randn", "rand", "randint", "zeros", "ones", "arange")
+DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8", "bool")
+DATASETS = {"linear": ("weight", "bias"), "blobs": ("separation",)}
+STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_shape")
+DEFAULT_RTOL, DEFAULT_ATOL = 1.3e-6, 1e-5
+
+
+class SpecReader:
+    """Reads one exercise.yaml, recording every problem with its line."""
+
+    def __init__(self, path, problems):
+        self.path = path
+        self.problems = problems
+
+    def problem(self, mapping, message):
+        self.problems.add(self.path, getattr(mapping, "line", 1), message)
+
+    def number(self, mapping, key, default, low, high, integer=False):
+        value = mapping.get(key, default)
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
+            self.problem(mapping, f"'{key}' must be a number from {low} to {high}, got {value!r}")
+            return default
+        return value
+
+    def read(self, data):
+        entry = self.entry(data.get("entry"), data)
+        limits_raw = data.get("limits") or {}
+        attempts = data.get("attempts") or {}
+        device = data.get("device", "cpu")
+        if device not in DEVICES:
+            self.problem(data, f"'device' must be one of {', '.join(DEVICES)}, got {device!r}")
+        checks_raw = data.get("checks")
+        if not isinstance(checks_raw, list) or not checks_raw:
+            self.problem(data, "'checks' must be a non-empty list")
+            checks_raw = []
+        checks = [self.check(raw, entry) for raw in checks_raw if isinstance(raw, dict)]
+        return {
+            "title": require_text(data, "title", self.path, self.problems),
+            "device": device,
+            "published": data.get("published", True) is not False,
+            "entry": entry,
+            "limits": {
+                key: self.number(limits_raw, key, default, low, high)
+                for key, (low, high, default) in LIMIT_BOUNDS.items()
+            },
+            "attempts": {
+                "max": attempts.get("max") and self.number(attempts, "max", None, 1, 1000, integer=True),
+                "min_interval_s": self.number(attempts, "min_interval_s", 0, 0, 86400, integer=True),
+            },
+            "checks": checks,
+        }
+
+    def entry(self, raw, data):
+        if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in ENTRY_KINDS:
+            self.problem(data, "'entry' must be one of {function: NAME}, {module: NAME}, {training: NAME}")
+            return {"kind": "function", "name": "solution"}
+        kind, name = next(iter(raw.items()))
+        if not isinstance(name, str) or not name.isidentifier():
+            self.problem(raw, f"the entry name must be a Python identifier, got {name!r}")
+        return {"kind": kind, "name": str(name)}
+
+    def check(self, raw, entry):
+        kind = raw.get("kind")
+        if kind not in CHECK_KINDS:
+            self.problem(raw, f"check kind must be one of {', '.join(CHECK_KINDS)}, got {kind!r}")
+            kind = "api"
+        check = {
+            "kind": kind,
+            "name": require_text(raw, "name", self.path, self.problems),
+            "points": self.number(raw, "points", 1, 0, 1000),
+            "hidden": raw.get("hidden", False) is True,
+            "hint": str(raw.get("hint", "")),
+        }
+        getattr(self, f"{kind}_check")(raw, check, entry)
+        return check
+
+    def value_check(self, raw, check, entry):
+        self.inputs(raw, check, entry)
+        check["rtol"] = self.number(raw, "rtol", DEFAULT_RTOL, 0, 1)
+        check["atol"] = self.number(raw, "atol", DEFAULT_ATOL, 0, 1e6)
+        check["allow_nan"] = raw.get("allow_nan", False) is True
+
+    def gradient_check(self, raw, check, entry):
+        self.value_check(raw, check, entry)
+        wrt = raw.get("wrt", "inputs" if entry["kind"] == "function" else "parameters")
+        if wrt not in ("inputs", "parameters", "both"):
+            self.problem(raw, f"'wrt' must be inputs, parameters or both, got {wrt!r}")
+        if entry["kind"] == "function" and wrt != "inputs":
+            self.problem(raw, "a function has no parameters: use wrt: inputs")
+        check["wrt"] = wrt
+
+    def structure_check(self, raw, check, entry):
+        if entry["kind"] != "module":
+            self.problem(raw, "a structure check needs entry: {module: NAME}")
+        check["init"] = self.input_list(raw, "init")
+        check["input_shape"] = self.shape(raw, raw.get("input_shape"))
+        compare = raw.get("compare", list(STRUCTURE_FIELDS))
+        if not isinstance(compare, list) or not compare or any(c not in STRUCTURE_FIELDS for c in compare):
+            self.problem(raw, f"'compare' must list some of {', '.join(STRUCTURE_FIELDS)}")
+            compare = list(STRUCTURE_FIELDS)
+        check["compare"] = compare
+
+    def training_check(self, raw, check, entry):
+        if entry["kind"] != "training":
+            self.problem(raw, "a training check needs entry: {training: NAME}")
+        data = raw.get("data")
+        if not isinstance(data, dict) or data.get("kind") not in DATASETS:
+            self.problem(raw, f"'data' must have a kind of {', '.join(DATASETS)}")
+            data = {"kind": "linear"}
+        check["data"] = {
+            "kind": data["kind"],
+            "n": self.number(data, "n", 64, 1, 100_000, integer=True),
+            "features": self.number(data, "features", 1, 1, 1024, integer=True),
+            "noise": self.number(data, "noise", 0.0, 0, 100),
+            **{key: self.number(data, key, 1.0, -1e6, 1e6) for key in DATASETS[data["kind"]]},
+            "low": self.number(data, "low", -1.0, -1e6, 1e6),
+            "high": self.number(data, "high", 1.0, -1e6, 1e6),
+        }
+        kwargs = raw.get("args", {})
+        if not isinstance(kwargs, dict):
+            self.problem(raw, "'args' of a training check must map names to values")
+            kwargs = {}
+        check["kwargs"] = {k: self.literal(raw, v) for k, v in kwargs.items()}
+        holdout = raw.get("holdout") or {}
+        check["holdout"] = {
+            "x": self.literal(raw, holdout["x"]) if "x" in holdout else None,
+            "y": self.literal(raw, holdout["y"]) if "y" in holdout else None,
+            "n": self.number(holdout, "n", 32, 1, 10_000, integer=True),
+        }
+        if (check["holdout"]["x"] is None) != (check["holdout"]["y"] is None):
+            self.problem(raw, "'holdout' needs both x and y, or neither (then it is drawn like the data)")
+        check["max_final_loss"] = raw.get("max_final_loss") and self.number(raw, "max_final_loss", None, 0, 1e9)
+        check["max_holdout_mse"] = raw.get("max_holdout_mse") and self.number(raw, "max_holdout_mse", None, 0, 1e9)
+        check["min_holdout_accuracy"] = raw.get("min_holdout_accuracy") and self.number(
+            raw, "min_holdout_accuracy", None, 0, 1)
+        check["loss_must_decrease"] = raw.get("loss_must_decrease", True) is not False
+        if not any(check[k] for k in ("max_final_loss", "max_holdout_mse", "min_holdout_accuracy")):
+            self.problem(raw, "a training check needs max_final_loss, max_holdout_mse or min_holdout_accuracy")
+
+    def api_check(self, raw, check, entry):
+        for key in ("forbid", "require"):
+            names = raw.get(key, [])
+            if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+                self.problem(raw, f"'{key}' must be a list of names such as torch.softmax")
+                names = []
+            check[key] = names
+        if not check["forbid"] and not check["require"]:
+            self.problem(raw, "an api check needs 'forbid' or 'require'")
+
+    def inputs(self, raw, check, entry):
+        check["init"] = self.input_list(raw, "init")
+        weights = raw.get("weights", {})
+        if weights and entry["kind"] != "module":
+            self.problem(raw, "'weights' only apply to a module entry")
+        check["weights"] = {name: self.shape(raw, shape) for name, shape in (weights or {}).items()}
+        cases = raw.get("cases", [])
+        if not isinstance(cases, list):
+            self.problem(raw, "'cases' must be a list of {args: [...]} entries")
+            cases = []
+        check["cases"] = [self.input_list(case, "args") for case in cases if isinstance(case, dict)]
+        randomised = raw.get("random")
+        check["random"] = None
+        if randomised is not None:
+            if not isinstance(randomised, dict):
+                self.problem(raw, "'random' must be {count: N, args: [...]}")
+            else:
+                check["random"] = {
+                    "count": self.number(randomised, "count", 1, 1, 50, integer=True),
+                    "args": self.input_list(randomised, "args"),
+                }
+        if not check["cases"] and not check["random"]:
+            self.problem(raw, f"a {check['kind']} check needs 'cases' or 'random' inputs")
+
+    def input_list(self, mapping, key):
+        values = mapping.get(key, [])
+        if not isinstance(values, list):
+            self.problem(mapping, f"'{key}' must be a list")
+            return []
+        return [self.input_value(mapping, v) for v in values]
+
+    def input_value(self, context, value):
+        if isinstance(value, dict):
+            makers = [k for k in value if k in TENSOR_MAKERS]
+            if len(makers) != 1:
+                self.problem(value, f"a tensor input needs exactly one of {', '.join(TENSOR_MAKERS)}")
+                return None
+            dtype = value.get("dtype", "int64" if makers[0] == "randint" else "float32")
+            if dtype not in DTYPES:
+                self.problem(value, f"unknown dtype {dtype!r}")
+            spec = {"make": makers[0], "arg": self.literal(value, value[makers[0]]), "dtype": dtype}
+            if "requires_grad" in value:
+                spec["requires_grad"] = value["requires_grad"] is True
+            return {"tensor": spec}
+        return self.literal(context, value)
+
+    def literal(self, context, value):
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+        if isinstance(value, list):
+            return [self.literal(context, v) for v in value]
+        self.problem(context, f"expected a number, text or list, got {type(value).__name__}")
+        return None
+
+    def shape(self, context, shape):
+        if not isinstance(shape, list) or not all(isinstance(d, int) and 0 < d <= 100_000 for d in shape):
+            self.problem(context, f"a shape must be a list of positive integers, got {shape!r}")
+            return [1]
+        return shape
+
+
+def read_spec(path, data, problems):
+    return SpecReader(path, problems).read(data)

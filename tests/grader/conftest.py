@@ -1,0 +1,14 @@
+import pytest
+
+import sandbox
+from grader import runner
+
+
+@pytest.fixture(scope="session")
+def grading_backend():
+    """The real fork-server sandbox, shared by every grading test in the session."""
+    backend = sandbox.create_backend(kind="forkserver", slots=2)
+    runner.use_backend(backend)
+    yield backend
+    runner.use_backend(None)
+    backend.close()

@@ -1,0 +1,70 @@
+from grader.models import CheckResult, Grade, Submission, WorkerHeartbeat
+from tests.base import BaseTestCase
+from tests.grader.factories import make_exercise
+
+
+class SubmissionPageTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.exercise = make_exercise(self.chapter)
+        self.submission = Submission.objects.create(
+            user=self.alice, exercise=self.exercise, version=self.exercise.current_version,
+            code="print('<script>alert(1)</script>')",
+        )
+        self.url = f"/submissions/{self.submission.pk}/"
+
+    def test_a_queued_submission_polls_its_status(self):
+        self.login(self.alice)
+        r = self.client.get(self.url)
+        self.assertContains(r, 'hx-trigger="every 1s"')
+        self.assertContains(r, "Position 1 in the queue")
+
+    def test_a_graded_submission_stops_polling_and_shows_each_check(self):
+        grade = Grade.objects.create(
+            submission=self.submission, request="submit:1", version=self.exercise.current_version, score=2,
+            max_score=6, seed=1, torch_version="2.13.0", device="cpu", sandbox_status="ok", stdout="<b>hi</b>",
+        )
+        CheckResult.objects.create(grade=grade, position=0, name="Examples", kind="value", passed=True,
+                                   points=2, max_points=2, message="Matches.")
+        CheckResult.objects.create(grade=grade, position=1, name="Random", kind="value", passed=False,
+                                   points=0, max_points=3, message="shape mismatch: expected (4, 3), got (4,)")
+        self.submission.status = "graded"
+        self.submission.save()
+        self.login(self.alice)
+        r = self.client.get(f"/submissions/{self.submission.pk}/status/")
+        self.assertNotContains(r, "hx-trigger")
+        self.assertContains(r, "2 / 6")
+        self.assertContains(r, "shape mismatch: expected (4, 3), got (4,)")
+        self.assertContains(r, "&lt;b&gt;hi&lt;/b&gt;")
+
+    def test_student_code_is_escaped(self):
+        self.login(self.alice)
+        r = self.client.get(self.url)
+        self.assertNotContains(r, "<script>alert(1)</script>")
+        self.assertContains(r, "&lt;script&gt;alert(1)&lt;/script&gt;")
+
+    def test_another_student_gets_404(self):
+        self.login(self.bob)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+        self.assertEqual(self.client.get(self.url + "status/").status_code, 404)
+
+    def test_the_courses_instructor_can_see_it_but_not_another_courses(self):
+        self.login(self.ian)
+        self.assertEqual(self.client.get(self.url).status_code, 200)
+        self.login(self.oscar)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+
+    def test_a_cuda_submission_says_it_waits_for_a_gpu_worker(self):
+        self.exercise.device = "cuda"
+        self.exercise.save()
+        self.login(self.alice)
+        self.assertContains(self.client.get(self.url), "Waiting for a GPU worker")
+
+    def test_it_stops_saying_so_once_a_gpu_worker_is_online(self):
+        from django.utils import timezone
+
+        self.exercise.device = "cuda"
+        self.exercise.save()
+        WorkerHeartbeat.objects.create(hostname="gpu1", queues=["gpu"], last_seen=timezone.now())
+        self.login(self.alice)
+        self.assertNotContains(self.client.get(self.url), "Waiting for a GPU worker")
