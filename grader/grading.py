@@ -132,7 +132,7 @@ def save_grade(submission, version, evaluation, request):
     return grade
 
 
-def start(submission_id):
+def start(submission_id, worker=""):
     """Mark a submission running; return it, or None if it is already graded (a redelivery)."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
@@ -141,13 +141,14 @@ def start(submission_id):
         submission.status = Submission.RUNNING
         submission.started_at = timezone.now()
         submission.deliveries += 1
-        submission.save(update_fields=["status", "started_at", "deliveries"])
+        submission.worker = worker
+        submission.save(update_fields=["status", "started_at", "deliveries", "worker"])
         return submission
 
 
-def grade_submission(submission_id, backend=None):
+def grade_submission(submission_id, backend=None, worker=""):
     """Grade a new submission once; the task calls this. Returns the Grade or None."""
-    submission = start(submission_id)
+    submission = start(submission_id, worker)
     if submission is None:
         return None
     began = time.monotonic()

@@ -168,6 +168,7 @@ class Submission(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     deliveries = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)  # the Celery worker that started it
     error_message = models.TextField(blank=True)
 
     class Meta:
@@ -231,12 +232,22 @@ class Submission(models.Model):
         transaction.on_commit(lambda: enqueue_grading(self.pk, self.exercise.queue))
 
     @classmethod
-    def stuck(cls, older_than):
-        """Submissions whose task was lost (worker or broker died): queued or running for too long."""
-        cutoff = timezone.now() - older_than
-        return cls.objects.filter(
-            models.Q(status=cls.QUEUED, enqueued_at__lt=cutoff)
-            | models.Q(status=cls.RUNNING, started_at__lt=cutoff)
+    def stuck_in_queue(cls):
+        """Queued for longer than GRADER_STUCK_AFTER_S: the broker may have lost the task."""
+        cutoff = timezone.now() - timedelta(seconds=settings.GRADER_STUCK_AFTER_S)
+        return cls.objects.filter(status=cls.QUEUED, enqueued_at__lt=cutoff)
+
+    @classmethod
+    def orphaned(cls):
+        """Running, but the worker that started it stopped sending heartbeats (it was killed),
+        or it has run past the task's hard time limit."""
+        now = timezone.now()
+        alive = WorkerHeartbeat.objects.filter(
+            last_seen__gte=now - timedelta(seconds=settings.GRADER_WORKER_STALE_S)
+        ).values_list("hostname", flat=True)
+        overdue = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+        return cls.objects.filter(status=cls.RUNNING).filter(
+            ~models.Q(worker__in=list(alive)) | models.Q(started_at__lt=overdue)
         )
 
 

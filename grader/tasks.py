@@ -5,7 +5,6 @@ the broker hands it to another worker; grading's request token keeps that from g
 """
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -26,7 +25,7 @@ def enqueue_grading(submission_id, queue):
 @shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
 def grade_submission_task(self, submission_id):
     try:
-        grading.grade_submission(submission_id)
+        grading.grade_submission(submission_id, worker=self.request.hostname or "")
     except grading.SandboxUnavailable as exc:
         if self.request.retries >= self.max_retries:
             grading.fail(submission_id, "The grader is having trouble right now. This submission does not "
@@ -45,28 +44,25 @@ def regrade_submission_task(submission_id, version_id=None):
 
 @shared_task
 def requeue_stuck_submissions():
-    """Re-send submissions whose task was lost (broker restarted without persistence, say).
+    """Re-send submissions whose task was lost, and return how many.
 
-    A submission queued longer than GRADER_STUCK_AFTER_S is re-sent only while its queue is empty
-    (so a long but healthy queue is left alone); one running longer than the task's hard time
-    limit has lost its worker. Grading is idempotent, so a spare copy costs nothing but time.
+    A running submission whose worker died is re-sent at once (kombu would only restore its
+    unacknowledged task after the visibility timeout). A queued one is re-sent only while its
+    queue is empty, so a long but healthy queue is left alone. Grading is idempotent, so a spare
+    copy of a task costs nothing but time.
     """
-    now = timezone.now()
-    requeued = 0
-    for submission in Submission.stuck(timedelta(seconds=settings.GRADER_STUCK_AFTER_S)):
-        if submission.status == Submission.RUNNING and (now - submission.started_at).total_seconds() < (
-            settings.CELERY_TASK_TIME_LIMIT + 30
-        ):
-            continue
-        if submission.status == Submission.QUEUED and queue_length(submission.exercise.queue) > 0:
-            continue
+    lost = list(Submission.orphaned())
+    lost += [s for s in Submission.stuck_in_queue() if queue_length(s.exercise.queue) == 0]
+    for submission in lost:
         with transaction.atomic():
-            Submission.objects.filter(pk=submission.pk).update(status=Submission.QUEUED, enqueued_at=now)
-            submission.enqueue()
-        requeued += 1
-    if requeued:
-        log.warning("re-enqueued %d stuck submissions", requeued)
-    return requeued
+            # Only if nothing moved it meanwhile (a worker may have just finished it).
+            if Submission.objects.filter(pk=submission.pk, status=submission.status).update(
+                status=Submission.QUEUED, enqueued_at=timezone.now()
+            ):
+                submission.enqueue()
+    if lost:
+        log.warning("re-enqueued %d stuck submissions", len(lost), extra={"submissions": [s.pk for s in lost]})
+    return len(lost)
 
 
 def queue_length(queue):

@@ -5,10 +5,10 @@ import threading
 import time
 
 from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-HEARTBEAT_EVERY_S = 10
 log = logging.getLogger("torchgrade.worker")
 
 
@@ -36,7 +36,7 @@ def start_heartbeat(sender, **kwargs):
                 )
             except DatabaseError:
                 log.warning("could not record the worker heartbeat", exc_info=True)
-            time.sleep(HEARTBEAT_EVERY_S)
+            time.sleep(settings.GRADER_HEARTBEAT_EVERY_S)
 
     threading.Thread(target=beat, name="worker-heartbeat", daemon=True).start()
 

@@ -145,11 +145,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stuck-submissions": {"task": "grader.tasks.requeue_stuck_submissions", "schedule": 30.0},
+    "requeue-stuck-submissions": {
+        "task": "grader.tasks.requeue_stuck_submissions",
+        "schedule": float(os.environ.get("GRADER_SWEEP_EVERY_S", 15)),
+    },
 }
 
 GRADER_MAX_RETRIES = 5
 GRADER_STUCK_AFTER_S = int(os.environ.get("GRADER_STUCK_AFTER_S", 60))
+GRADER_HEARTBEAT_EVERY_S = float(os.environ.get("GRADER_HEARTBEAT_EVERY_S", 5))
+GRADER_WORKER_STALE_S = float(os.environ.get("GRADER_WORKER_STALE_S", 30))
 GRADER_MAX_CODE_BYTES = 64 * 1024
 SANDBOX_BACKEND = os.environ.get("SANDBOX_BACKEND", "forkserver")
 SANDBOX_SLOTS = int(os.environ.get("SANDBOX_SLOTS", 2))

@@ -1,0 +1,177 @@
+"""End to end: web view -> PostgreSQL -> Redis -> a real Celery worker process -> sandbox -> grade.
+
+These need a database that a second process can reach, so they run in the PostgreSQL pass of
+bin/test (not against SQLite's in-memory test database). The broker is a separate Redis
+database so a developer's own worker never steals these tasks.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from courses.models import Course
+from grader.models import Grade, Submission, WorkerHeartbeat
+from grader.tasks import requeue_stuck_submissions
+from tests.base import make_chapter
+from tests.grader.factories import OUTER_SOLUTION, make_exercise
+from torchgrade.celery import app as celery_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+SLOW_SOLUTION = OUTER_SOLUTION + "\nimport time\ntime.sleep(4)\n"
+
+
+def e2e_broker_url():
+    parts = urlsplit(settings.CELERY_BROKER_URL)
+    return urlunsplit(parts._replace(path="/15"))
+
+
+def database_url():
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("end-to-end tests need PostgreSQL (a worker process cannot see SQLite's in-memory test DB)")
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """A real `celery worker` process, started in its own session so it can be killed whole."""
+
+    def __init__(self, name, log_dir):
+        self.name = name
+        self.log = open(log_dir / f"{name}.log", "w")
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings",
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": e2e_broker_url(),
+            "GRADER_HEARTBEAT_EVERY_S": "1",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "--concurrency", "1",
+             "-n", f"{name}@e2e", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while not WorkerHeartbeat.objects.filter(hostname=f"{self.name}@e2e").exists():
+            assert self.process.poll() is None, f"worker {self.name} exited; see {self.log.name}"
+            assert time.monotonic() < deadline, f"worker {self.name} not ready; see {self.log.name}"
+            time.sleep(0.2)
+        return self
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def broker():
+    celery_app.conf.broker_url = e2e_broker_url()
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("cpu")
+    yield
+    celery_app.conf.broker_url = settings.CELERY_BROKER_URL
+
+
+@pytest.fixture
+def workers(transactional_db, broker, tmp_path):
+    started = []
+
+    def start(name):
+        worker = Worker(name, tmp_path)
+        started.append(worker)
+        return worker.wait_ready()
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def exercise(transactional_db):
+    course = Course.objects.create(slug="torch-101", title="Torch 101")
+    return make_exercise(make_chapter(course, "tensors", 1))
+
+
+@pytest.fixture
+def student_client(client, transactional_db):
+    client.force_login(User.objects.create_user("alice"))
+    return client
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def submission_status(pk):
+    return Submission.objects.get(pk=pk).status
+
+
+def test_a_submission_from_the_web_view_is_graded_by_a_real_worker(workers, exercise, student_client):
+    workers("w1")
+    response = student_client.post(exercise.get_absolute_url(), {"code": OUTER_SOLUTION})
+    submission = Submission.objects.get()
+    assert response.status_code == 302
+    wait_for(lambda: submission_status(submission.pk) == "graded", 60, "the grade")
+    grade = Grade.objects.get(submission=submission)
+    assert (grade.score, grade.max_score) == (6, 6)
+    page = student_client.get(f"/submissions/{submission.pk}/status/").content.decode()
+    assert "6 / 6" in page and "hx-trigger" not in page
+
+
+def test_a_worker_killed_mid_grade_leads_to_exactly_one_grade(workers, exercise, student_client):
+    first = workers("w1")
+    student_client.post(exercise.get_absolute_url(), {"code": SLOW_SOLUTION})
+    submission = Submission.objects.get()
+    wait_for(lambda: submission_status(submission.pk) == "running", 60, "the grading to start")
+    first.kill()
+
+    workers("w2")
+    # The sweep (Celery beat runs it every few seconds in production) re-sends the submission
+    # once the killed worker's heartbeat is stale.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "GRADER_WORKER_STALE_S", 2)
+        wait_for(lambda: requeue_stuck_submissions() == 1, 30, "the sweep to notice the dead worker")
+    wait_for(lambda: submission_status(submission.pk) == "graded", 60, "the regrade after the crash")
+    submission.refresh_from_db()
+    assert Grade.objects.filter(submission=submission).count() == 1
+    assert submission.deliveries == 2
+    assert submission.worker == "w2@e2e"
+    assert submission.grade.score == 6
+
+
+def test_a_killed_pool_process_hands_its_task_back_at_once(workers, exercise, student_client):
+    worker = workers("w1")
+    student_client.post(exercise.get_absolute_url(), {"code": SLOW_SOLUTION})
+    submission = Submission.objects.get()
+    wait_for(lambda: submission_status(submission.pk) == "running", 60, "the grading to start")
+    children = subprocess.run(["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True).stdout.split()
+    assert children, "the prefork pool process"
+    for pid in children:
+        os.kill(int(pid), signal.SIGKILL)
+    wait_for(lambda: submission_status(submission.pk) == "graded", 90, "the redelivered task")
+    submission.refresh_from_db()
+    assert Grade.objects.filter(submission=submission).count() == 1
+    assert submission.deliveries == 2
