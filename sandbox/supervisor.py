@@ -166,10 +166,9 @@ class Backend:
             return Result(Status.SANDBOX_ERROR, error=f"cannot prepare the job's cgroup: {exc}")
         control = {"limits": limits.for_child(), "device": job.device}
         pipes = _JobPipes(input_frame)
-        started = time.monotonic()
-        handle = None
         try:
             handle = self._start(job, slot_index, control, pipes)
+            started = time.monotonic()  # after a fork server restart, which is not the job's time
             pipes.close_child_ends()
             collected = self._collect(pipes, slot, limits, started)
             slot.kill_all()
