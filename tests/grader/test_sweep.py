@@ -1,0 +1,48 @@
+from datetime import timedelta
+from unittest import mock
+
+from django.utils import timezone
+
+from grader import tasks
+from grader.models import Submission, WorkerHeartbeat
+from tests.base import BaseTestCase
+from tests.grader.factories import OUTER_SOLUTION, make_exercise
+
+
+class SweepTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.exercise = make_exercise(self.chapter)
+        self.long_ago = timezone.now() - timedelta(minutes=10)
+
+    def submission(self, **fields):
+        return Submission.objects.create(user=self.alice, exercise=self.exercise,
+                                         version=self.exercise.current_version, code=OUTER_SOLUTION, **fields)
+
+    def sweep(self, queue_length=0):
+        with mock.patch.object(tasks, "queue_length", return_value=queue_length), \
+                self.captureOnCommitCallbacks(execute=False) as callbacks:
+            count = tasks.requeue_stuck_submissions()
+        return count, callbacks
+
+    def test_it_resends_a_submission_whose_worker_stopped_beating(self):
+        WorkerHeartbeat.objects.create(hostname="dead@host", queues=["cpu"], last_seen=self.long_ago)
+        lost = self.submission(status="running", worker="dead@host", started_at=timezone.now())
+        count, callbacks = self.sweep()
+        lost.refresh_from_db()
+        self.assertEqual((count, len(callbacks), lost.status), (1, 1, "queued"))
+
+    def test_it_leaves_a_submission_of_a_live_worker_alone(self):
+        WorkerHeartbeat.objects.create(hostname="live@host", queues=["cpu"], last_seen=timezone.now())
+        self.submission(status="running", worker="live@host", started_at=timezone.now())
+        self.assertEqual(self.sweep()[0], 0)
+
+    def test_it_resends_a_long_queued_submission_only_when_its_queue_is_empty(self):
+        self.submission(status="queued", enqueued_at=self.long_ago)
+        self.assertEqual(self.sweep(queue_length=5)[0], 0)
+        self.assertEqual(self.sweep(queue_length=0)[0], 1)
+
+    def test_it_ignores_recent_and_finished_submissions(self):
+        self.submission(status="queued", enqueued_at=timezone.now())
+        self.submission(status="graded", enqueued_at=self.long_ago)
+        self.assertEqual(self.sweep()[0], 0)
