@@ -1,0 +1,140 @@
+"""Grading through the real pipeline: Submission.create_for -> Redis -> Celery worker -> sandbox -> Grade.
+
+Prints p50/p95 submit-to-graded latency (one submission at a time) and gradings per second (a
+burst), with one worker at its default concurrency (the number of cores). Uses its own database
+(PostgreSQL `torchgrade_bench` if PostgreSQL answers on 127.0.0.1:5432, else var/bench.sqlite3)
+and Redis database 14. Figures are printed, never asserted.
+
+    /opt/torchgrade/venv/bin/python bench/grading_bench.py [--latency-runs 30] [--burst 60]
+"""
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EXERCISE_YAML = """
+title: Add one
+entry: {function: add_one}
+limits: {wall_s: 10, memory_mb: 512}
+checks:
+  - {kind: value, name: Example, points: 1, cases: [{args: [{tensor: [1.0, 2.0]}]}]}
+  - {kind: value, name: Random, points: 1, random: {count: 2, args: [{randn: [8]}]}}
+"""
+SOLUTION = "def add_one(x):\n    return x + 1\n"
+
+
+def choose_database():
+    import psycopg
+
+    try:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=2) as c:
+            c.execute("DROP DATABASE IF EXISTS torchgrade_bench WITH (FORCE)")
+            c.execute("CREATE DATABASE torchgrade_bench")
+        return "postgres://postgres@127.0.0.1:5432/torchgrade_bench"
+    except psycopg.OperationalError:
+        path = ROOT / "var" / "bench.sqlite3"
+        path.parent.mkdir(exist_ok=True)
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency-runs", type=int, default=30)
+    parser.add_argument("--burst", type=int, default=60)
+    args = parser.parse_args()
+
+    from torchgrade.broker import ensure_broker
+
+    os.environ.update({
+        "TORCHGRADE_DEV": "1",
+        "DJANGO_SETTINGS_MODULE": "torchgrade.settings",
+        "DATABASE_URL": choose_database(),
+        "CELERY_BROKER_URL": ensure_broker().rsplit("/", 1)[0] + "/14",
+    })
+    import django
+
+    django.setup()
+    import yaml
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from courses.loader import Problems, _LineLoader
+    from courses.models import Chapter, Course
+    from grader.models import Exercise, Submission, WorkerHeartbeat
+    from grader.spec import read_spec
+    from torchgrade.celery import app
+
+    call_command("migrate", verbosity=0)
+    course = Course.objects.create(slug="bench", title="Bench")
+    chapter = Chapter.objects.create(course=course, slug="c", position=1, title="C", body="x")
+    spec = read_spec("exercise.yaml", yaml.load(EXERCISE_YAML, Loader=_LineLoader), Problems())
+    exercise = Exercise.objects.create(chapter=chapter, slug="add-one", title="Add one", prompt="-", starter_code="")
+    exercise.set_version(spec, EXERCISE_YAML, SOLUTION)
+    users = [User.objects.create_user(f"student{i}") for i in range(max(args.burst, 1))]
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("cpu")
+
+    log = open(ROOT / "var" / "grading_bench_worker.log", "w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "-n", "bench@%h",
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=os.environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        started = time.monotonic()
+        while not WorkerHeartbeat.objects.exists():
+            if worker.poll() is not None or time.monotonic() - started > 120:
+                sys.exit(f"the worker did not start; see {log.name}")
+            time.sleep(0.2)
+        print(f"worker ready in {time.monotonic() - started:.1f} s (concurrency {os.cpu_count()}), "
+              f"database {os.environ['DATABASE_URL'].split(':')[0]}")
+
+        def wait_graded(ids, timeout=300):
+            deadline = time.monotonic() + timeout
+            while Submission.objects.filter(pk__in=ids).exclude(status__in=["graded", "error"]).exists():
+                if time.monotonic() > deadline:
+                    sys.exit("timed out waiting for gradings")
+                time.sleep(0.005)
+
+        for warm in range(2):  # every pool process starts its fork server on its first task
+            wait_graded([Submission.create_for(users[warm], exercise, SOLUTION).pk])
+
+        latencies = []
+        for i in range(args.latency_runs):
+            submission = Submission.create_for(users[i % len(users)], exercise, SOLUTION)
+            wait_graded([submission.pk])
+            submission.refresh_from_db()
+            latencies.append((submission.finished_at - submission.created_at).total_seconds())
+
+        burst_started = time.monotonic()
+        ids = [Submission.create_for(user, exercise, SOLUTION).pk for user in users[: args.burst]]
+        wait_graded(ids)
+        burst_s = time.monotonic() - burst_started
+        graded = Submission.objects.filter(pk__in=ids, status="graded", grades__score=2).distinct().count()
+
+        print(f"submit-to-graded latency over {len(latencies)} sequential submissions: "
+              f"p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * percentile(latencies, 95):.0f} ms "
+              f"(target: p50 < 250 ms)")
+        print(f"burst of {args.burst}: {args.burst / burst_s:.1f} gradings/s ({burst_s:.2f} s in all, "
+              f"{graded}/{args.burst} graded with full marks) (target: >= 10 gradings/s)")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
