@@ -1,0 +1,12 @@
+import torch
+
+
+def mse(pred, target, reduction="mean"):
+    squared = (pred - target) ** 2
+    if reduction == "mean":
+        return squared.mean()
+    if reduction == "sum":
+        return squared.sum()
+    if reduction == "none":
+        return squared
+    raise ValueError(f"unknown reduction {reduction!r}")
