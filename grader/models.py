@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from courses.markdown import render_markdown
 
+from .charts import loss_curve_svg
+
 
 class SubmissionRejected(Exception):
     """The code cannot be submitted; the message says why. No attempt is used."""
@@ -280,6 +282,10 @@ class Grade(models.Model):
     @property
     def passed_all(self):
         return self.score >= self.max_score
+
+    @property
+    def loss_curve(self):
+        return loss_curve_svg(self.loss_history) if self.loss_history else ""
 
 
 class CheckResult(models.Model):

@@ -36,14 +36,14 @@ def make_tensor(spec, generator):
         tensor = torch.tensor(arg, dtype=dtype)
     elif make in ("randn", "rand"):
         maker = torch.randn if make == "randn" else torch.rand
-        tensor = maker(*arg, generator=generator, dtype=torch.float64).to(dtype)
+        tensor = maker(tuple(arg), generator=generator, dtype=torch.float64).to(dtype)
     elif make == "randint":
         low, high, shape = arg
         tensor = torch.randint(low, high, tuple(shape), generator=generator).to(dtype)
     elif make == "arange":
         tensor = torch.arange(*arg, dtype=dtype) if isinstance(arg, list) else torch.arange(arg, dtype=dtype)
     else:
-        tensor = (torch.zeros if make == "zeros" else torch.ones)(*arg, dtype=dtype)
+        tensor = (torch.zeros if make == "zeros" else torch.ones)(tuple(arg), dtype=dtype)
     if spec.get("requires_grad"):
         tensor.requires_grad_(True)
     return tensor

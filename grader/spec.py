@@ -219,11 +219,32 @@ class SpecReader:
             dtype = value.get("dtype", "int64" if makers[0] == "randint" else "float32")
             if dtype not in DTYPES:
                 self.problem(value, f"unknown dtype {dtype!r}")
-            spec = {"make": makers[0], "arg": self.literal(value, value[makers[0]]), "dtype": dtype}
+            spec = {"make": makers[0], "arg": self.maker_argument(value, makers[0]), "dtype": dtype}
             if "requires_grad" in value:
                 spec["requires_grad"] = value["requires_grad"] is True
             return {"tensor": spec}
         return self.literal(context, value)
+
+    def maker_argument(self, value, make):
+        """The argument of randn/rand/zeros/ones is a shape ([] is a 0-d tensor), of randint
+        [low, high, shape], of arange a number or [start, end(, step)], of tensor the data."""
+        arg = value[make]
+        if make in ("randn", "rand", "zeros", "ones"):
+            return self.shape(value, arg, allow_scalar=True)
+        if make == "randint":
+            if not (isinstance(arg, list) and len(arg) == 3 and all(isinstance(a, int) for a in arg[:2])
+                    and arg[0] < arg[1]):
+                self.problem(value, f"randint needs [low, high, shape] with low < high, got {arg!r}")
+                return [0, 1, [1]]
+            return [arg[0], arg[1], self.shape(value, arg[2], allow_scalar=True)]
+        if make == "arange":
+            numbers = arg if isinstance(arg, list) else [arg]
+            if not 1 <= len(numbers) <= 3 or not all(isinstance(n, (int, float)) and not isinstance(n, bool)
+                                                     for n in numbers):
+                self.problem(value, f"arange needs a number or [start, end] or [start, end, step], got {arg!r}")
+                return 1
+            return arg
+        return self.literal(value, arg)
 
     def literal(self, context, value):
         if isinstance(value, (str, int, float, bool)) or value is None:
@@ -233,8 +254,9 @@ class SpecReader:
         self.problem(context, f"expected a number, text or list, got {type(value).__name__}")
         return None
 
-    def shape(self, context, shape):
-        if not isinstance(shape, list) or not all(isinstance(d, int) and 0 < d <= 100_000 for d in shape):
+    def shape(self, context, shape, allow_scalar=False):
+        if (not isinstance(shape, list) or (not shape and not allow_scalar)
+                or not all(isinstance(d, int) and not isinstance(d, bool) and 0 < d <= 100_000 for d in shape)):
             self.problem(context, f"a shape must be a list of positive integers, got {shape!r}")
             return [1]
         return shape

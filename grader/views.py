@@ -33,28 +33,51 @@ def submitted_code(request):
     return upload.read() if upload else request.POST.get("code", "")
 
 
+def editor_code(request, exercise, history):
+    """What the editor starts with: a restored past submission, the latest one, or the starter."""
+    restore = request.GET.get("restore", "")
+    if restore.isdigit():
+        restored = history.filter(pk=int(restore)).first()
+        if restored:
+            return restored.code, restored
+    latest = history.first()
+    return (latest.code if latest else exercise.starter_code), None
+
+
 @login_required
 def exercise(request, course_slug, chapter_slug, exercise_slug):
     exercise = get_exercise(request, course_slug, chapter_slug, exercise_slug)
-    code = None
+    rejected_code = None
     if request.method == "POST":
         try:
             submission = Submission.create_for(request.user, exercise, submitted_code(request))
-            return redirect(submission)
         except SubmissionRejected as exc:
+            if request.htmx:
+                return render(request, "grader/rejected.html", {"message": str(exc)})
             messages.error(request, str(exc))
-            code = request.POST.get("code", "")
-    history = exercise.submissions.filter(user=request.user).prefetch_related("grades")
+            rejected_code = request.POST.get("code", "")
+        else:
+            if request.htmx:
+                return render(request, "grader/status_update.html", {
+                    **status_context(submission), "exercise": exercise,
+                    "history": exercise.submissions.filter(user=request.user),
+                    "attempts_left": exercise.attempts_left(request.user),
+                })
+            return redirect(submission)
+    history = exercise.submissions.filter(user=request.user)
+    code, restored = editor_code(request, exercise, history)
     latest = history.first()
     return render(request, "grader/exercise.html", {
+        **(status_context(latest) if latest else {}),
         "exercise": exercise,
         "chapter": exercise.chapter,
         "course": exercise.chapter.course,
         "spec": exercise.spec,
-        "code": code if code is not None else (latest.code if latest else exercise.starter_code),
+        "code": rejected_code if rejected_code is not None else code,
+        "restored": restored,
         "history": history,
         "attempts_left": exercise.attempts_left(request.user),
-    }, status=400 if code is not None else 200)
+    }, status=400 if rejected_code is not None else 200)
 
 
 def status_context(submission):
@@ -81,4 +104,11 @@ def submission(request, submission_id):
 
 @login_required
 def submission_status(request, submission_id):
-    return render(request, "grader/status.html", status_context(get_submission(request, submission_id)))
+    """The polled status; once finished it also refreshes the exercise page's history table."""
+    submission = get_submission(request, submission_id)
+    return render(request, "grader/status_update.html", {
+        **status_context(submission),
+        "exercise": submission.exercise,
+        "history": submission.exercise.submissions.filter(user=submission.user),
+        "attempts_left": submission.exercise.attempts_left(submission.user),
+    })

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_ace",  # serves the Ace editor's files from this site (no CDN)
     "accounts",
     "courses",
     "grader",

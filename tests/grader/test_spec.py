@@ -71,3 +71,31 @@ class ReadSpecTestCase(SimpleTestCase):
         """)
         self.assertTrue(any("'device' must be one of cpu, cuda, any" in p for p in problems))
         self.assertTrue(any("'entry' must be one of" in p for p in problems))
+
+    def test_tensor_maker_arguments_are_checked(self):
+        problems = problems_of("""
+            title: T
+            entry: {function: f}
+            checks:
+              - kind: value
+                name: V
+                cases:
+                  - args: [{randn: 3}, {randint: [5, 1, [2]]}, {arange: [1, 2, 3, 4]}, {zeros: [2, -1]}]
+        """)
+        self.assertTrue(any("exercise.yaml:8: a shape must be a list of positive integers, got 3" in p for p in problems))
+        self.assertTrue(any("randint needs [low, high, shape] with low < high" in p for p in problems))
+        self.assertTrue(any("arange needs a number" in p for p in problems))
+        self.assertTrue(any("got [2, -1]" in p for p in problems))
+
+    def test_an_empty_shape_is_a_scalar_tensor(self):
+        import torch
+
+        from grader.probes import make_value
+
+        self.assertEqual(problems_of("""
+            title: T
+            entry: {function: f}
+            checks: [{kind: value, name: V, random: {count: 1, args: [{randn: []}]}}]
+        """), [])
+        value = make_value({"tensor": {"make": "randn", "arg": [], "dtype": "float32"}}, torch.Generator())
+        self.assertEqual(value.shape, ())

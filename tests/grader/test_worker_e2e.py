@@ -8,102 +8,21 @@ database so a developer's own worker never steals these tasks.
 import os
 import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
 from courses.models import Course
-from grader.models import Grade, Submission, WorkerHeartbeat
+from grader.models import Grade, Submission
 from grader.tasks import requeue_stuck_submissions
 from tests.base import make_chapter
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
-from torchgrade.celery import app as celery_app
+from tests.workers import wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("broker")]
 
-ROOT = Path(__file__).resolve().parents[2]
 SLOW_SOLUTION = OUTER_SOLUTION + "\nimport time\ntime.sleep(4)\n"
-
-
-def e2e_broker_url():
-    parts = urlsplit(settings.CELERY_BROKER_URL)
-    return urlunsplit(parts._replace(path="/15"))
-
-
-def database_url():
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("end-to-end tests need PostgreSQL (a worker process cannot see SQLite's in-memory test DB)")
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Worker:
-    """A real `celery worker` process, started in its own session so it can be killed whole."""
-
-    def __init__(self, name, log_dir):
-        self.name = name
-        self.log = open(log_dir / f"{name}.log", "w")
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings",
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": e2e_broker_url(),
-            "GRADER_HEARTBEAT_EVERY_S": "1",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "--concurrency", "1",
-             "-n", f"{name}@e2e", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    def wait_ready(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while not WorkerHeartbeat.objects.filter(hostname=f"{self.name}@e2e").exists():
-            assert self.process.poll() is None, f"worker {self.name} exited; see {self.log.name}"
-            assert time.monotonic() < deadline, f"worker {self.name} not ready; see {self.log.name}"
-            time.sleep(0.2)
-        return self
-
-    def kill(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
-
-
-@pytest.fixture
-def broker():
-    celery_app.conf.broker_url = e2e_broker_url()
-    with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("cpu")
-    yield
-    celery_app.conf.broker_url = settings.CELERY_BROKER_URL
-
-
-@pytest.fixture
-def workers(transactional_db, broker, tmp_path):
-    started = []
-
-    def start(name):
-        worker = Worker(name, tmp_path)
-        started.append(worker)
-        return worker.wait_ready()
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 @pytest.fixture
@@ -116,13 +35,6 @@ def exercise(transactional_db):
 def student_client(client, transactional_db):
     client.force_login(User.objects.create_user("alice"))
     return client
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def submission_status(pk):

@@ -3,7 +3,6 @@ import errno
 import os
 import signal
 import socket
-import stat
 import tempfile
 import threading
 import time

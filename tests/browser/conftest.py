@@ -1,0 +1,33 @@
+"""Playwright drives Debian's Chromium (playwright cannot download its own browsers here)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# The live server runs in a thread of this process while Playwright's sync API holds an event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """Save a screenshot under test-artifacts/ (kept out of git) to look at after the run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(name, full_page=True):
+        path = ARTIFACTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take

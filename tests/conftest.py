@@ -1,0 +1,1 @@
+from tests.workers import broker, workers  # noqa: F401 - shared fixtures

@@ -1,0 +1,32 @@
+"""Every exercise that ships with the course is sound: its reference solution scores full marks
+through the real sandbox and grader, and its starter code does not."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+
+from courses.loader import parse_course
+from grader.validation import validate
+
+COURSE = parse_course(settings.COURSE_CONTENT_DIR / "pytorch-essentials")
+EXERCISES = [(chapter.slug, data) for chapter in COURSE.chapters for data in chapter.extensions["exercises"]]
+
+
+def test_chapters_2_to_7_have_at_least_ten_exercises_covering_every_check_kind():
+    chapters = {slug for slug, _ in EXERCISES}
+    assert chapters >= {"setup", "tensors", "autograd", "nn-module", "loss-and-optimizers", "training-loop"}
+    assert len(EXERCISES) >= 10
+    kinds = {check["kind"] for _, data in EXERCISES for check in data.spec["checks"]}
+    assert kinds == {"value", "gradient", "training", "structure", "api"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter,data", EXERCISES, ids=[f"{c}/{d.slug}" for c, d in EXERCISES])
+def test_the_reference_scores_full_marks_and_the_starter_does_not(chapter, data, grading_backend):
+    version = SimpleNamespace(spec=data.spec, solution_code=data.solution,
+                              max_score=sum(check["points"] for check in data.spec["checks"]))
+    result = validate(version, data.starter, backend=grading_backend)
+    assert result.ok, result.problems
+    assert result.reference.score == result.reference.max_score
+    assert result.starter.score < result.starter.max_score

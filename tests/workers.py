@@ -1,0 +1,107 @@
+"""Real Celery workers for end-to-end and browser tests.
+
+A worker is a separate process, so it needs a database it can reach: these tests run in the
+PostgreSQL pass of bin/test and skip themselves on SQLite's in-memory test database. Tasks go
+through Redis database 15, so a developer's own worker never steals them.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+from grader.models import WorkerHeartbeat
+from torchgrade.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def e2e_broker_url():
+    parts = urlsplit(settings.CELERY_BROKER_URL)
+    return urlunsplit(parts._replace(path="/15"))
+
+
+def database_url():
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("end-to-end tests need PostgreSQL (a worker process cannot see SQLite's in-memory test DB)")
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """A real `celery worker` process, started in its own session so it can be killed whole."""
+
+    def __init__(self, name, log_dir):
+        self.name = name
+        self.log = open(log_dir / f"{name}.log", "w")
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings",
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": e2e_broker_url(),
+            "GRADER_HEARTBEAT_EVERY_S": "1",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "--concurrency", "1",
+             "-n", f"{name}@e2e", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while not WorkerHeartbeat.objects.filter(hostname=f"{self.name}@e2e").exists():
+            assert self.process.poll() is None, f"worker {self.name} exited; see {self.log.name}"
+            assert time.monotonic() < deadline, f"worker {self.name} not ready; see {self.log.name}"
+            time.sleep(0.2)
+        return self
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def broker():
+    """Point this process's Celery app at the test broker database, emptied."""
+    celery_app.conf.broker_url = e2e_broker_url()
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("cpu")
+    yield
+    celery_app.conf.broker_url = settings.CELERY_BROKER_URL
+
+
+@pytest.fixture
+def workers(transactional_db, broker, tmp_path):
+    """Start real workers by name; each is stopped at the end of the test."""
+    started = []
+
+    def start(name):
+        worker = Worker(name, tmp_path)
+        started.append(worker)
+        return worker.wait_ready()
+
+    yield start
+    for worker in started:
+        worker.stop()
