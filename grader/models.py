@@ -111,6 +111,14 @@ class Exercise(models.Model):
             return None
         return max(0, self.max_attempts - self.counted_submissions(user).count())
 
+    def latest_validation(self):
+        return self.current_version.validations.first() if self.current_version else None
+
+    def can_publish(self):
+        """Only an exercise whose current version passed validation may be published."""
+        validation = self.latest_validation()
+        return validation is not None and validation.status == ExerciseValidation.PASSED
+
     def set_version(self, spec, spec_source, solution_code):
         """Record a new version if the checks or the reference solution changed."""
         current = self.current_version
@@ -187,6 +195,19 @@ class Submission(models.Model):
     @property
     def grade(self):
         return self.grades.order_by("-created_at").first()
+
+    @property
+    def override(self):
+        return self.overrides.order_by("-created_at").first()
+
+    @property
+    def final_score(self):
+        """A staff override wins over the automatic grade (a later regrade does not undo it)."""
+        override = self.override
+        if override is not None:
+            return override.score
+        grade = self.grade
+        return grade.score if grade else None
 
     def queue_position(self):
         if self.status != self.QUEUED:
@@ -314,3 +335,86 @@ class WorkerHeartbeat(models.Model):
     def serving(cls, queue, within_s=30):
         cutoff = timezone.now() - timedelta(seconds=within_s)
         return any(queue in beat.queues for beat in cls.objects.filter(last_seen__gte=cutoff))
+
+
+class ExerciseValidation(models.Model):
+    """A run of an exercise version's reference solution and starter code through the real grader."""
+
+    PENDING, PASSED, FAILED = "pending", "passed", "failed"
+
+    version = models.ForeignKey(ExerciseVersion, models.CASCADE, related_name="validations")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, default=PENDING)
+    max_score = models.FloatField(null=True)
+    reference_score = models.FloatField(null=True)
+    starter_score = models.FloatField(null=True)
+    reference_seconds = models.FloatField(null=True)
+    reference_peak_memory_bytes = models.BigIntegerField(null=True)
+    problems = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def record(self, validation):
+        """Store the outcome of grader.validation.validate(); unpublish the exercise if it failed."""
+        self.status = self.PASSED if validation.ok else self.FAILED
+        self.problems = "\n".join(validation.problems)
+        if validation.reference:
+            self.max_score = validation.reference.max_score
+            self.reference_score = validation.reference.score
+            self.reference_seconds = validation.reference.seconds
+            self.reference_peak_memory_bytes = validation.reference.peak_memory_bytes
+        if validation.starter:
+            self.starter_score = validation.starter.score
+        self.save()
+        if not validation.ok:
+            Exercise.objects.filter(current_version=self.version).update(published=False)
+
+
+class ScoreOverride(models.Model):
+    submission = models.ForeignKey(Submission, models.CASCADE, related_name="overrides")
+    score = models.FloatField()
+    reason = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class RegradeBatch(models.Model):
+    """Every graded submission of an exercise, regraded in the background against one version."""
+
+    exercise = models.ForeignKey(Exercise, models.CASCADE, related_name="regrade_batches")
+    version = models.ForeignKey(ExerciseVersion, models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def finished(self):
+        return self.done >= self.total
+
+
+class AuditEntry(models.Model):
+    """Who changed which grade, when, from what to what, and why."""
+
+    OVERRIDE, REGRADE, INTERVIEW_REVIEW, VALIDATION = "override", "regrade", "interview_review", "validation"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=20)
+    course = models.ForeignKey("courses.Course", models.CASCADE, related_name="audit_entries")
+    submission = models.ForeignKey(Submission, models.SET_NULL, null=True, blank=True, related_name="audit_entries")
+    subject = models.CharField(max_length=300)
+    before = models.CharField(max_length=100, blank=True)
+    after = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -8,11 +8,13 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from . import grading
-from .models import Submission
+from . import grading, review, validation
+from .models import AuditEntry, ExerciseValidation, RegradeBatch, Submission
 from .worker import connect_worker_signals
 
 log = logging.getLogger("torchgrade.tasks")
@@ -36,10 +38,24 @@ def grade_submission_task(self, submission_id):
 
 
 @shared_task
-def regrade_submission_task(submission_id, version_id=None):
-    submission = Submission.objects.select_related("exercise").get(pk=submission_id)
+def regrade_submission_task(submission_id, version_id=None, batch_id=None, actor_id=None):
+    submission = Submission.objects.select_related("exercise__chapter__course", "user").get(pk=submission_id)
     version = submission.exercise.versions.get(pk=version_id) if version_id else None
-    grading.regrade(submission, version)
+    before = submission.final_score
+    try:
+        grade = grading.regrade(submission, version)
+        review.audit(User.objects.filter(pk=actor_id).first(), AuditEntry.REGRADE, submission, before,
+                     grade.score, f"regraded against version {grade.version.number}")
+    finally:
+        if batch_id:
+            RegradeBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
+
+
+@shared_task
+def validate_exercise_task(validation_id):
+    record = ExerciseValidation.objects.select_related("version__exercise").get(pk=validation_id)
+    exercise = record.version.exercise
+    record.record(validation.validate(record.version, exercise.starter_code))
 
 
 @shared_task
