@@ -47,10 +47,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "torchgrade.middleware.BodySizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "torchgrade.middleware.DatabaseUnavailableMiddleware",
+    "torchgrade.middleware.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -121,6 +124,8 @@ if not DEV:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+    # Load balancers and container health checks probe over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Code submissions are small; a body larger than this is refused before a view sees it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -167,3 +172,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "loggers": {"torchgrade": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# A persistent connection that died with the database (a restart, a failover) is replaced at the
+# start of the next request instead of failing it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Requests per user (or per IP address when logged out) per window; beyond it, 429. The default
+# leaves room for browsing while several htmx status fragments poll once a second. 0 disables;
+# off by default on a developer's machine, where the test suite's clients all share one address.
+RATE_LIMIT_REQUESTS = int(os.environ.get("RATE_LIMIT_REQUESTS", 0 if DEV else 600))
+RATE_LIMIT_WINDOW_S = int(os.environ.get("RATE_LIMIT_WINDOW_S", 60))
+# Behind a reverse proxy every visitor has the proxy's address: name the header it sets
+# (e.g. HTTP_X_FORWARDED_FOR) so logged-out visitors are counted one by one.
+RATE_LIMIT_IP_HEADER = os.environ.get("RATE_LIMIT_IP_HEADER", "")
+# The rate limit's counters must be shared by every web process: Redis in production.
+if os.environ.get("CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["CACHE_URL"]}}

@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("staff/queue/", health.staff_queue, name="staff_queue"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("grader.urls")),

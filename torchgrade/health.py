@@ -1,0 +1,109 @@
+"""Health checks for load balancers and orchestrators, and the grading queue for admins.
+
+/healthz says the process answers (liveness: restart it if not). /readyz says whether the site
+can do its whole job: reach the database and the broker, and have a grading worker whose sandbox
+works. The web process runs no sandbox itself; a worker records a heartbeat only once it is
+running, and docker/start.sh runs `python -m sandbox check` before it starts one, so a fresh
+heartbeat on the cpu queue is how the web knows a fork server is there to grade.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection
+from django.db.models import Count, Min
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from kombu.exceptions import KombuError
+
+from torchgrade.broker import answers
+
+LATENCY_WINDOW = timedelta(hours=1)
+
+
+@never_cache
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "reachable"
+
+
+def check_broker():
+    if not answers(settings.CELERY_BROKER_URL):
+        raise ConnectionError("the broker does not answer")
+    return "reachable"
+
+
+def check_sandbox():
+    from grader.models import WorkerHeartbeat
+
+    cutoff = timezone.now() - timedelta(seconds=settings.GRADER_WORKER_STALE_S)
+    workers = [beat.hostname for beat in WorkerHeartbeat.objects.filter(last_seen__gte=cutoff) if "cpu" in beat.queues]
+    if not workers:
+        raise LookupError(f"no cpu grading worker seen in the last {settings.GRADER_WORKER_STALE_S:.0f} s")
+    return f"{len(workers)} cpu worker(s) with a checked sandbox: {', '.join(sorted(workers))}"
+
+
+@never_cache
+def readyz(request):
+    checks = {}
+    for name, check in (("database", check_database), ("broker", check_broker), ("sandbox", check_sandbox)):
+        try:
+            checks[name] = {"ok": True, "detail": check()}
+        except (DatabaseError, ConnectionError, LookupError) as exc:
+            checks[name] = {"ok": False, "detail": str(exc) or type(exc).__name__}
+    ready = all(check["ok"] for check in checks.values())
+    return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else None
+
+
+def queue_depths(queues):
+    """Tasks waiting in each queue. Not a passive declare: Redis deletes an emptied queue's list,
+    and a passive declare of a missing queue raises instead of answering 0."""
+    from torchgrade.celery import app
+
+    with app.connection_for_read() as broker:
+        broker.ensure_connection(max_retries=1)
+        return {queue: broker.default_channel.queue_declare(queue=queue).message_count for queue in queues}
+
+
+@never_cache
+def staff_queue(request):
+    """Queue lengths, submissions by status and grading latency: for superusers only."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    from grader.models import Submission, WorkerHeartbeat
+
+    now = timezone.now()
+    try:
+        queues = queue_depths(("cpu", "gpu"))
+    except (OSError, KombuError) as exc:  # the page still shows what the database knows
+        queues = {"error": f"the broker did not answer: {exc}"}
+    by_status = dict(Submission.objects.values_list("status").annotate(Count("pk")))
+    oldest = Submission.objects.filter(status=Submission.QUEUED).aggregate(Min("enqueued_at"))["enqueued_at__min"]
+    recent = Submission.objects.filter(status=Submission.GRADED, finished_at__gte=now - LATENCY_WINDOW)
+    latencies = [(finished - created).total_seconds() for created, finished in
+                 recent.values_list("created_at", "finished_at")]
+    return JsonResponse({
+        "queues": queues,
+        "submissions": {status: by_status.get(status, 0) for status, _ in Submission.STATUSES},
+        "oldest_queued_s": round((now - oldest).total_seconds(), 1) if oldest else None,
+        "graded_last_hour": len(latencies),
+        "latency_s": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+                      "max": max(latencies, default=None)},
+        "workers": [
+            {"hostname": beat.hostname, "queues": beat.queues,
+             "last_seen_s": round((now - beat.last_seen).total_seconds(), 1)}
+            for beat in WorkerHeartbeat.objects.order_by("hostname")
+        ],
+    })
