@@ -12,4 +12,5 @@ urlpatterns = [
     path("courses/<slug:course_slug>/<slug:chapter_slug>/quiz/", views.quiz, name="quiz"),
     path("courses/<slug:course_slug>/<slug:chapter_slug>/interview/", views.interview, name="interview"),
     path("courses/<slug:course_slug>/<slug:chapter_slug>/comments/", views.post_comment, name="post_comment"),
+    path("authoring/<slug:course_slug>/preview/", views.markdown_preview, name="markdown_preview"),
 ]

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from .markdown import render_markdown
 from .models import (
     Chapter,
     ChapterProgress,
@@ -156,3 +157,12 @@ def hide_comment(request, comment_id):
     comment.hidden_by = request.user if comment.hidden else None
     comment.save()
     return redirect(f"{comment.chapter.get_absolute_url()}#discussion")
+
+
+@require_POST
+def markdown_preview(request, course_slug):
+    """The admin's live preview: an author's Markdown as the course's students will see it."""
+    course = get_object_or_404(Course, slug=course_slug)
+    if not course.is_staff(request.user):
+        raise PermissionDenied
+    return render(request, "courses/preview.html", {"html": render_markdown(request.POST.get("text", ""))})
