@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "grader",
+    "staff",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/queue/", health.staff_queue, name="staff_queue"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("staff/", include("staff.urls")),
     path("", include("grader.urls")),
     path("", include("courses.urls")),
 ]

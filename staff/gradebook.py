@@ -1,0 +1,148 @@
+"""The gradebook of a course: one row per student, one column per quiz and exercise.
+
+A quiz cell is the student's best attempt; an exercise cell is the best final score (a staff
+override wins over the automatic grade) among the student's submissions.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+
+from courses.models import QuizAttempt
+from grader.models import Exercise, Submission
+
+SORTS = ("student", "total", "-total")
+STATUSES = ("", "complete", "incomplete")
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    kind: str  # "quiz" or "exercise"
+    maximum: float
+    chapter: object
+    exercise: object = None
+
+
+@dataclass
+class Cell:
+    score: float | None
+    maximum: float
+    link: str = ""
+
+    @property
+    def full(self):
+        return self.score is not None and self.score >= self.maximum
+
+
+@dataclass
+class Row:
+    student: object
+    cells: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return sum(cell.score or 0 for cell in self.cells)
+
+    @property
+    def complete(self):
+        return all(cell.full for cell in self.cells)
+
+
+class Gradebook:
+    def __init__(self, course, chapter_slug="", student="", status="", sort="student"):
+        self.course = course
+        self.chapters = list(course.chapters.filter(retired=False))
+        self.chapter_slug = chapter_slug
+        self.student = student.strip()
+        self.status = status if status in STATUSES else ""
+        self.sort = sort if sort in SORTS else "student"
+        self.columns = self._columns()
+        self.rows = self._rows()
+
+    @property
+    def maximum(self):
+        return sum(column.maximum for column in self.columns)
+
+    def _columns(self):
+        chapters = [c for c in self.chapters if not self.chapter_slug or c.slug == self.chapter_slug]
+        exercises = defaultdict(list)
+        for exercise in Exercise.objects.filter(chapter__in=chapters, retired=False).select_related("current_version"):
+            exercises[exercise.chapter_id].append(exercise)
+        question_counts = dict(
+            self.course.chapters.filter(pk__in=[c.pk for c in chapters])
+            .annotate(n=Count("questions", filter=Q(questions__retired=False))).values_list("pk", "n")
+        )
+        columns = []
+        for chapter in chapters:
+            if question_counts.get(chapter.pk):
+                columns.append(Column(f"quiz:{chapter.slug}", f"Quiz: {chapter.title}", "quiz",
+                                      question_counts[chapter.pk], chapter))
+            for exercise in exercises[chapter.pk]:
+                columns.append(Column(f"exercise:{chapter.slug}/{exercise.slug}", exercise.title, "exercise",
+                                      exercise.points, chapter, exercise))
+        return columns
+
+    def _students(self):
+        User = get_user_model()
+        active = User.objects.filter(
+            Q(quiz_attempts__chapter__course=self.course) | Q(submissions__exercise__chapter__course=self.course)
+        ).exclude(pk__in=self.course.instructors.all()).distinct().order_by("username")
+        if self.student:
+            active = active.filter(
+                Q(username__icontains=self.student) | Q(first_name__icontains=self.student)
+                | Q(last_name__icontains=self.student)
+            )
+        return list(active)
+
+    def _rows(self):
+        students = self._students()
+        quiz_best = {
+            (row["user"], row["chapter"]): row["best"]
+            for row in QuizAttempt.objects.filter(user__in=students, chapter__course=self.course)
+            .values("user", "chapter").annotate(best=Max("score"))
+        }
+        exercise_best = {}
+        submissions = Submission.objects.filter(
+            user__in=students, exercise__chapter__course=self.course
+        ).prefetch_related("grades", "overrides")
+        for submission in submissions:
+            score = submission.final_score
+            key = (submission.user_id, submission.exercise_id)
+            if score is not None and score > exercise_best.get(key, -1):
+                exercise_best[key] = score
+        submissions_url = reverse("staff_submissions", args=[self.course.slug])
+        rows = []
+        for student in students:
+            row = Row(student)
+            for column in self.columns:
+                if column.kind == "quiz":
+                    row.cells.append(Cell(quiz_best.get((student.pk, column.chapter.pk)), column.maximum))
+                else:
+                    link = f"{submissions_url}?student={student.username}&exercise={column.exercise.pk}"
+                    row.cells.append(Cell(exercise_best.get((student.pk, column.exercise.pk)), column.maximum, link))
+            rows.append(row)
+        if self.status:
+            rows = [row for row in rows if row.complete == (self.status == "complete")]
+        if self.sort != "student":
+            rows.sort(key=lambda row: row.total, reverse=self.sort == "-total")
+        return rows
+
+    def csv(self):
+        """One row per student, one column per item, then the total; Excel-friendly UTF-8."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["username", "name", *(c.title for c in self.columns), "total", "maximum"])
+        for row in self.rows:
+            writer.writerow([
+                row.student.get_username(), row.student.get_full_name(),
+                *("" if cell.score is None else f"{cell.score:g}" for cell in row.cells),
+                f"{row.total:g}", f"{self.maximum:g}",
+            ])
+        return "\ufeff" + out.getvalue()

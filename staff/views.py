@@ -1,0 +1,185 @@
+"""Staff pages: instructors reach their own courses, admins every course, students none (403).
+Every action that changes a grade is a POST (CSRF-checked) and leaves an audit entry."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from courses.models import Course, InterviewAnswer
+from grader import review
+from grader.models import AuditEntry, Exercise, RegradeBatch, Submission
+
+from .gradebook import Gradebook
+from .stats import exercise_stats, question_stats
+
+
+def course_staff_required(view):
+    """Resolve `course_slug` to a course the user teaches (or any course, for admins)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, course_slug, *args, **kwargs):
+        course = get_object_or_404(Course, slug=course_slug)
+        if not course.is_staff(request.user):
+            raise PermissionDenied
+        return view(request, course, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_object(model, path_to_course, **lookup):
+    """Fetch an object, refusing anyone who is not staff of its course."""
+    def get(request, pk):
+        obj = get_object_or_404(model, pk=pk, **lookup)
+        course = obj
+        for attribute in path_to_course:
+            course = getattr(course, attribute)
+        if not course.is_staff(request.user):
+            raise PermissionDenied
+        return obj
+    return get
+
+
+get_submission = staff_object(Submission, ("exercise", "chapter", "course"))
+get_exercise = staff_object(Exercise, ("chapter", "course"))
+get_batch = staff_object(RegradeBatch, ("exercise", "chapter", "course"))
+get_interview_answer = staff_object(InterviewAnswer, ("question", "chapter", "course"))
+
+
+@login_required
+def home(request):
+    courses = Course.objects.all() if request.user.is_superuser else request.user.taught_courses.all()
+    if not courses and not request.user.is_superuser:
+        raise PermissionDenied
+    return render(request, "staff/home.html", {"courses": courses})
+
+
+def gradebook_for(request, course):
+    return Gradebook(course, chapter_slug=request.GET.get("chapter", ""), student=request.GET.get("student", ""),
+                     status=request.GET.get("status", ""), sort=request.GET.get("sort", "student"))
+
+
+@course_staff_required
+def gradebook(request, course):
+    return render(request, "staff/gradebook.html", {"course": course, "book": gradebook_for(request, course)})
+
+
+@course_staff_required
+def gradebook_csv(request, course):
+    response = HttpResponse(gradebook_for(request, course).csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{course.slug}-gradebook.csv"'
+    return response
+
+
+@course_staff_required
+def submissions(request, course):
+    found = Submission.objects.filter(exercise__chapter__course=course).select_related("user", "exercise")
+    if request.GET.get("student"):
+        found = found.filter(user__username=request.GET["student"])
+    if request.GET.get("exercise", "").isdigit():
+        found = found.filter(exercise_id=int(request.GET["exercise"]))
+    if request.GET.get("status"):
+        found = found.filter(status=request.GET["status"])
+    return render(request, "staff/submissions.html", {
+        "course": course, "submissions": found.prefetch_related("grades", "overrides")[:500],
+        "statuses": Submission.STATUSES,
+    })
+
+
+@login_required
+def submission(request, pk):
+    submission = get_submission(request, pk)
+    grade = submission.grade
+    return render(request, "staff/submission.html", {
+        "submission": submission, "course": submission.exercise.chapter.course, "grade": grade,
+        "checks": grade.checks.all() if grade else [], "grades": submission.grades.select_related("version"),
+        "overrides": submission.overrides.select_related("created_by"),
+        "audit": submission.audit_entries.select_related("actor"),
+    })
+
+
+@login_required
+@require_POST
+def regrade(request, pk):
+    submission = get_submission(request, pk)
+    review.request_regrade(submission, request.user)
+    messages.success(request, "Regrade queued: the new grade appears in the history below within seconds.")
+    return redirect("staff_submission", pk)
+
+
+@login_required
+@require_POST
+def override(request, pk):
+    submission = get_submission(request, pk)
+    try:
+        score = float(request.POST.get("score", ""))
+        review.override_score(submission, score, request.POST.get("reason"), request.user)
+        messages.success(request, f"Score set to {score:g}.")
+    except ValueError:
+        messages.error(request, "The score must be a number.")
+    except review.ReviewError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff_submission", pk)
+
+
+@login_required
+@require_POST
+def regrade_all(request, pk):
+    exercise = get_exercise(request, pk)
+    batch = review.request_regrade_all(exercise, request.user)
+    return redirect("staff_regrade_batch", batch.pk)
+
+
+@login_required
+def regrade_batch(request, pk):
+    batch = get_batch(request, pk)
+    template = "staff/regrade_progress.html" if request.htmx else "staff/regrade_batch.html"
+    return render(request, template, {"batch": batch, "course": batch.exercise.chapter.course})
+
+
+@course_staff_required
+def interview_answers(request, course):
+    answers = InterviewAnswer.objects.filter(question__chapter__course=course).select_related(
+        "user", "question__chapter", "reviewed_by")
+    if request.GET.get("show") != "all":
+        answers = answers.filter(reviewed_at__isnull=True)
+    return render(request, "staff/interview_answers.html", {
+        "course": course, "answers": answers.order_by("updated_at"), "show_all": request.GET.get("show") == "all",
+    })
+
+
+@login_required
+@require_POST
+def review_interview_answer(request, pk):
+    answer = get_interview_answer(request, pk)
+    raw = request.POST.get("score", "").strip()
+    try:
+        review.review_interview_answer(answer, int(raw) if raw else None, request.POST.get("comment"), request.user)
+        messages.success(request, f"Saved your review of {answer.user.get_username()}'s answer.")
+    except ValueError:
+        messages.error(request, "The score must be a whole number from 0 to 10.")
+    except review.ReviewError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff_interview_answers", answer.question.chapter.course.slug)
+
+
+@course_staff_required
+def stats(request, course):
+    return render(request, "staff/stats.html", {
+        "course": course, "exercises": exercise_stats(course), "questions": question_stats(course),
+    })
+
+
+@login_required
+def audit_log(request):
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    entries = AuditEntry.objects.select_related("actor", "course", "submission")
+    if request.GET.get("course"):
+        entries = entries.filter(course__slug=request.GET["course"])
+    return render(request, "staff/audit.html", {"entries": entries[:500]})

@@ -1,0 +1,31 @@
+from grader.models import CheckResult, Grade, Submission
+from tests.base import BaseTestCase
+from tests.grader.factories import OUTER_SOLUTION, make_exercise
+
+
+class StaffTestCase(BaseTestCase):
+    """The shared course plus one exercise, and a way to make graded submissions quickly."""
+
+    def setUp(self):
+        super().setUp()
+        self.exercise = make_exercise(self.chapter)
+
+    def graded(self, user, score, failed_checks=(), code=OUTER_SOLUTION):
+        submission = Submission.objects.create(user=user, exercise=self.exercise, code=code, status="graded",
+                                               version=self.exercise.current_version)
+        grade = Grade.objects.create(submission=submission, request=f"submit:{submission.pk}", score=score,
+                                     max_score=6, seed=submission.seed, torch_version="2.13.0", device="cpu",
+                                     sandbox_status="ok", version=self.exercise.current_version)
+        for position, name in enumerate(failed_checks):
+            CheckResult.objects.create(grade=grade, position=position, name=name, kind="value", passed=False,
+                                       points=0, max_points=2, message="wrong")
+        return submission
+
+    def assert_staff_only(self, url, method="get"):
+        for user, status in ((self.alice, 403), (self.oscar, 403), (self.ian, None), (self.ada, None)):
+            self.login(user)
+            response = getattr(self.client, method)(url)
+            if status:
+                self.assertEqual(response.status_code, status, f"{user} on {url}")
+            else:
+                self.assertIn(response.status_code, (200, 302), f"{user} on {url}")

@@ -1,0 +1,61 @@
+from courses.models import QuizAttempt
+from grader.review import override_score
+from tests.staff.base import StaffTestCase
+
+
+class GradebookTestCase(StaffTestCase):
+    url = "/staff/courses/torch-101/gradebook/"
+
+    def test_only_the_courses_staff_can_open_it(self):
+        self.assert_staff_only(self.url)
+
+    def test_it_shows_best_quiz_and_exercise_scores_and_totals(self):
+        QuizAttempt.grade(self.alice, self.chapter, {"single": ["b"]})
+        QuizAttempt.grade(self.alice, self.chapter, {"single": ["b"], "multiple": ["a", "c"]})
+        self.graded(self.alice, 2)
+        self.graded(self.alice, 5)
+        self.graded(self.bob, 1)
+        self.login(self.ian)
+        book = self.client.get(self.url).context["book"]
+        rows = {row.student.username: row for row in book.rows}
+        self.assertEqual(set(rows), {"alice", "bob"})
+        titles = [c.title for c in book.columns]
+        self.assertEqual(titles[:2], ["Quiz: Chapter tensors", "Outer product"])
+        self.assertEqual([c.score for c in rows["alice"].cells[:2]], [2, 5])
+        self.assertEqual(rows["alice"].total, 7)
+        self.assertIsNone(rows["bob"].cells[0].score)
+
+    def test_an_override_counts_as_the_exercise_score(self):
+        submission = self.graded(self.alice, 2)
+        override_score(submission, 6, "late penalty waived", self.ian)
+        self.login(self.ian)
+        alice = self.client.get(self.url).context["book"].rows[0]
+        self.assertEqual(alice.cells[1].score, 6)
+        self.assertTrue(alice.cells[1].full)
+
+    def test_a_cell_opens_the_students_submissions(self):
+        self.graded(self.alice, 2)
+        self.login(self.ian)
+        r = self.client.get(self.url)
+        link = f"/staff/courses/torch-101/submissions/?student=alice&amp;exercise={self.exercise.pk}"
+        self.assertContains(r, link)
+
+    def test_filters_by_chapter_student_and_status(self):
+        self.graded(self.alice, 6)
+        self.graded(self.bob, 1)
+        self.login(self.ian)
+        book = self.client.get(self.url, {"chapter": "autograd"}).context["book"]
+        self.assertEqual([c.title for c in book.columns], ["Quiz: Chapter autograd"])
+        book = self.client.get(self.url, {"student": "bo"}).context["book"]
+        self.assertEqual([r.student.username for r in book.rows], ["bob"])
+        book = self.client.get(self.url, {"chapter": "tensors", "status": "incomplete"}).context["book"]
+        self.assertEqual([r.student.username for r in book.rows], ["alice", "bob"])
+
+    def test_it_sorts_by_total(self):
+        self.graded(self.alice, 1)
+        self.graded(self.bob, 6)
+        self.login(self.ian)
+        book = self.client.get(self.url, {"sort": "-total"}).context["book"]
+        self.assertEqual([r.student.username for r in book.rows], ["bob", "alice"])
+        book = self.client.get(self.url, {"sort": "total"}).context["book"]
+        self.assertEqual([r.student.username for r in book.rows], ["alice", "bob"])
