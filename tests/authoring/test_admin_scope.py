@@ -1,17 +1,8 @@
 from django.urls import reverse
 
 from courses.models import Chapter, Option
+from tests.authoring.forms import chapter_form
 from tests.base import BaseTestCase, make_chapter
-
-
-def chapter_form(chapter, **changes):
-    data = {
-        "course": chapter.course_id, "slug": chapter.slug, "position": chapter.position,
-        "title": chapter.title, "summary": chapter.summary, "body": chapter.body, "faq": '[]',
-        "published": "on" if chapter.published else "",
-    }
-    data.update(changes)
-    return data
 
 
 class AdminScopeTestCase(BaseTestCase):

@@ -1,0 +1,233 @@
+"""Exercises in the authoring admin.
+
+Besides the fields students see, an author edits the exercise.yaml text and the reference
+solution: a change to either is checked by the reader import uses and saved as a new version,
+whose validation is queued. Only an exercise whose current version passed validation may be
+published.
+"""
+
+import json
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from courses.admin import CourseScopedAdmin, SourceText, unpublish
+from courses.loader import Problems, load_yaml
+
+from .content import check_python
+from .models import Exercise
+from .review import request_validation
+from .spec import read_spec
+
+CODE_WIDGET = forms.Textarea(attrs={"rows": 16, "cols": 100, "spellcheck": "false", "class": "code"})
+
+# The exercise's fields that exercise.yaml declares too, and where the spec keeps them.
+SPEC_FIELDS = {
+    "title": lambda spec: spec["title"],
+    "device": lambda spec: spec["device"],
+    "max_attempts": lambda spec: spec["attempts"]["max"],
+    "min_interval_s": lambda spec: spec["attempts"]["min_interval_s"],
+}
+
+
+def problem_lines(problems):
+    return [f"Line {problem.line}: {problem.message}" for problem in problems]
+
+
+def set_top_level(source, key, value):
+    """The YAML text with the top-level `key` (and the lines indented under it) set to `value`."""
+    line = f"{key}: {value}"
+    pattern = re.compile(rf"^{key}:.*(?:\n[ \t]+.*)*", re.M)
+    if pattern.search(source):
+        return pattern.sub(lambda match: line, source, count=1)
+    return f"{source.rstrip()}\n{line}\n"
+
+
+def publish_refusal(exercise):
+    """Why the exercise cannot be published now, or None when it can."""
+    if exercise.can_publish():
+        return None
+    validation = exercise.latest_validation()
+    number = exercise.current_version.number
+    if validation is None:
+        return f"version {number} has not been validated: validate it, then publish."
+    if validation.status == validation.PENDING:
+        return f"the validation of version {number} is still running."
+    return f"version {number} failed validation: {validation.problems}"
+
+
+class ExerciseForm(forms.ModelForm):
+    spec_source = SourceText(
+        label="exercise.yaml", strip=False, widget=CODE_WIDGET,
+        help_text="The checks, limits and entry point (the course folder's format). The title, device "
+                  "and attempt rules above are written into it when you change them there.",
+    )
+    solution_code = SourceText(label="Reference solution", strip=False, widget=CODE_WIDGET)
+    starter_code = SourceText(strip=False, widget=CODE_WIDGET)
+
+    class Meta:
+        model = Exercise
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = self.instance.current_version
+        if version is not None:
+            self.initial.update(spec_source=version.spec_source, solution_code=version.solution_code)
+        if self.instance.pk is None:
+            self.initial["published"] = False  # a new exercise has no validated version yet
+        self.spec = None
+        self.new_version = False
+
+    def clean_starter_code(self):
+        return self.python("starter_code", "starter.py")
+
+    def clean_solution_code(self):
+        return self.python("solution_code", "solution.py")
+
+    def python(self, field, filename):
+        text = self.cleaned_data[field]
+        problems = Problems()
+        check_python(filename, text, problems)
+        if problems:
+            raise forms.ValidationError(problem_lines(problems))
+        return text
+
+    def read_spec(self, source):
+        problems = Problems()
+        data = load_yaml("exercise.yaml", problems, text=source)
+        spec = None if data is None else read_spec("exercise.yaml", data, problems)
+        if problems:
+            self.add_error("spec_source", problem_lines(problems))
+            return None
+        return spec
+
+    def clean(self):
+        cleaned = super().clean()
+        source, solution = cleaned.get("spec_source"), cleaned.get("solution_code")
+        if source is None or solution is None or any(name not in cleaned for name in SPEC_FIELDS):
+            return cleaned
+        spec = self.read_spec(source)
+        if spec is None:
+            return cleaned
+        source = self.write_edited_fields(source, spec, cleaned)
+        if source != cleaned["spec_source"]:
+            spec = self.read_spec(source)
+            if spec is None:
+                return cleaned
+        # Like import: the YAML sets these, so exporting and re-importing keeps them.
+        for name, read in SPEC_FIELDS.items():
+            cleaned[name] = read(spec)
+        cleaned["spec_source"] = source
+        self.spec = spec
+
+        current = self.instance.current_version
+        self.new_version = current is None or (current.spec, current.spec_source, current.solution_code) != (
+            spec, source, solution
+        )
+        was_published = self.instance.pk is not None and self.instance.published
+        if cleaned.get("published") and not was_published:
+            if self.new_version:
+                self.add_error("published", "This save makes a new version, which has not been validated: "
+                                            "save it unpublished, validate it, then publish.")
+            elif refusal := publish_refusal(self.instance):
+                self.add_error("published", f"Cannot publish: {refusal}")
+        return cleaned
+
+    def write_edited_fields(self, source, spec, cleaned):
+        """Write the fields changed on this form into the YAML text."""
+        edited = {
+            name for name, read in SPEC_FIELDS.items()
+            if name in self.changed_data and cleaned[name] != read(spec)
+        }
+        if "title" in edited:
+            # JSON strings are YAML strings, quoted and escaped.
+            source = set_top_level(source, "title", json.dumps(cleaned["title"], ensure_ascii=False))
+        if "device" in edited:
+            source = set_top_level(source, "device", cleaned["device"])
+        if edited & {"max_attempts", "min_interval_s"}:
+            attempts = f"min_interval_s: {cleaned['min_interval_s']}"
+            if cleaned["max_attempts"] is not None:
+                attempts = f"max: {cleaned['max_attempts']}, {attempts}"
+            source = set_top_level(source, "attempts", f"{{{attempts}}}")
+        return source
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(CourseScopedAdmin):
+    form = ExerciseForm
+    course_path = "chapter__course"
+    preview_field = "prompt"
+    list_display = ["title", "chapter", "position", "published", "version", "validation_status", "deadline"]
+    list_filter = [("chapter__course", admin.RelatedOnlyFieldListFilter), "published", "retired"]
+    list_select_related = ["chapter__course", "current_version"]
+    search_fields = ["title", "slug"]
+    readonly_fields = ["current_version", "validation"]
+    actions = ["publish", unpublish, "validate"]
+    fieldsets = [
+        (None, {"fields": ["chapter", "slug", "position", "title", "prompt", "starter_code"]}),
+        ("Attempt rules", {"fields": ["device", "max_attempts", "min_interval_s", "deadline"]}),
+        ("Checks and reference solution", {
+            "fields": ["spec_source", "solution_code"],
+            "description": "Changing either saves a new version of the exercise and queues its validation.",
+        }),
+        ("Publishing", {"fields": ["published", "retired", "current_version", "validation"]}),
+    ]
+
+    @admin.display(description="version")
+    def version(self, exercise):
+        return exercise.current_version.number if exercise.current_version else None
+
+    @admin.display(description="validation")
+    def validation_status(self, exercise):
+        validation = exercise.latest_validation()
+        return validation.status if validation else "not validated"
+
+    @admin.display(description="Latest validation")
+    def validation(self, exercise):
+        return render_to_string("admin/grader/exercise/validation.html", {
+            "validation": exercise.latest_validation() if exercise.pk else None,
+        })
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.new_version:
+            version = obj.set_version(form.spec, form.cleaned_data["spec_source"], form.cleaned_data["solution_code"])
+            request_validation(obj, request.user)
+            self.message_user(request, f"Saved as version {version.number}; its validation is queued "
+                                       "(a published exercise is unpublished if it fails).")
+
+    def get_urls(self):
+        validate = self.admin_site.admin_view(require_POST(self.validate_view))
+        return [path("<path:object_id>/validate/", validate, name="grader_exercise_validate"), *super().get_urls()]
+
+    def validate_view(self, request, object_id):
+        exercise = self.get_object(request, object_id)
+        if exercise is None:  # get_object sees only the instructor's own courses
+            raise Http404("No such exercise")
+        self.validate(request, Exercise.objects.filter(pk=exercise.pk))
+        return redirect("admin:grader_exercise_change", exercise.pk)
+
+    @admin.action(description="Validate the selected %(verbose_name_plural)s")
+    def validate(self, request, queryset):
+        for exercise in queryset:
+            request_validation(exercise, request.user)
+        self.message_user(request, f"Validation queued for {len(queryset)}: the results appear on each "
+                                   "exercise's page within a minute.")
+
+    @admin.action(description="Publish the selected %(verbose_name_plural)s")
+    def publish(self, request, queryset):
+        ready = []
+        for exercise in queryset.select_related("current_version"):
+            if refusal := publish_refusal(exercise):
+                self.message_user(request, f"{exercise} was not published: {refusal}", messages.ERROR)
+            else:
+                ready.append(exercise.pk)
+        if ready:
+            self.message_user(request, f"{Exercise.objects.filter(pk__in=ready).update(published=True)} published.")
