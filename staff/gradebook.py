@@ -82,7 +82,7 @@ class Gradebook:
         columns = []
         for chapter in chapters:
             if question_counts.get(chapter.pk):
-                columns.append(Column(f"quiz:{chapter.slug}", f"Quiz: {chapter.title}", "quiz",
+                columns.append(Column(f"quiz:{chapter.slug}", f"Quiz {chapter.position}", "quiz",
                                       question_counts[chapter.pk], chapter))
             for exercise in exercises[chapter.pk]:
                 columns.append(Column(f"exercise:{chapter.slug}/{exercise.slug}", exercise.title, "exercise",
