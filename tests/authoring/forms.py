@@ -1,10 +1,12 @@
 """What the admin's change forms post, built from a row, with some fields changed."""
 
+import json
+
 
 def chapter_form(chapter, **changes):
     data = {
         "course": chapter.course_id, "slug": chapter.slug, "position": chapter.position,
-        "title": chapter.title, "summary": chapter.summary, "body": chapter.body, "faq": "[]",
+        "title": chapter.title, "summary": chapter.summary, "body": chapter.body, "faq": json.dumps(chapter.faq),
         "published": "on" if chapter.published else "",
     }
     return {**data, **changes}
