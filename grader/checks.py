@@ -100,16 +100,40 @@ def _judge_values(plan, student, reference):
             got = student.answer(probe_id)
             compare(expected["output"], got.get("output"), check["rtol"], check["atol"], check["allow_nan"])
             if check["kind"] == "gradient":
-                for key in ("input_grads", "parameter_grads"):
+                # Forward values first, then the student's backward against their own forward
+                # (the clearest message when only the backward is wrong), then the reference's gradients.
+                for key in ("output_plus", "output_minus", "input_grads", "parameter_grads"):
                     if key in expected:
                         compare(expected[key], got.get(key), check["rtol"], check["atol"], check["allow_nan"],
                                 where=key.replace("_", " "))
+                    if key == "output_minus" and check.get("gradcheck"):
+                        check_finite_differences(plan.gradchecks[probe_id], got)
         except Mismatch as exc:
             inputs = plan.visible_inputs.get(probe_id)
             shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
             raise Mismatch(f"Wrong result{shown}:\n{exc}") from exc
     count = len(plan.probe_ids)
     return Outcome(True, f"Matches the reference on all {count} input{'s' * (count != 1)}.")
+
+
+def check_finite_differences(probe, got, rtol=1e-3, atol=1e-5):
+    """gradcheck on the trusted side: <grad, v> must equal <cotangent, f(x+eps v) - f(x-eps v)> / 2 eps.
+
+    The cotangent is re-drawn here from the probe's seed, exactly as the harness drew it; the
+    perturbed outputs were already compared with the reference's, so none of it can be forged.
+    """
+    output, plus, minus = got["output"], got["output_plus"], got["output_minus"]
+    eps, directions = probe["gradcheck"]["eps"], probe["gradcheck"]["directions"]
+    cotangent = torch.randn(output.shape, generator=torch.Generator().manual_seed(probe["seed"]), dtype=output.dtype)
+    numerical = float((cotangent.double() * (plus.double() - minus.double())).sum() / (2 * eps))
+    grads = got["input_grads"]
+    analytical = sum(float((g.double() * v).sum()) for g, v in zip(grads, directions) if v is not None)
+    if abs(numerical - analytical) > atol + rtol * abs(numerical):
+        raise Mismatch(
+            f"gradcheck: the backward pass gives a directional derivative of {analytical:.6g}, but finite "
+            f"differences of the forward pass give {numerical:.6g} (difference {abs(numerical - analytical):.3g}, "
+            f"up to {atol + rtol * abs(numerical):.3g} allowed): the backward does not match the forward"
+        )
 
 
 def _judge_structure(plan, student, reference):

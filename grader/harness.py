@@ -63,7 +63,17 @@ def run_grad(target, probe, kind):
         result["input_grads"] = [a.grad if _is_float_tensor(a) else None for a in args]
     if probe["wrt"] in ("parameters", "both"):
         result["parameter_grads"] = {name: p.grad for name, p in model.named_parameters()}
+    if probe.get("gradcheck"):
+        result.update(perturbed_outputs(target, probe["args"], probe["gradcheck"]))
     return result
+
+
+def perturbed_outputs(target, args, gradcheck):
+    """f(x + eps v) and f(x - eps v); the judge turns them into a finite difference."""
+    eps, directions = gradcheck["eps"], gradcheck["directions"]
+    with torch.no_grad():
+        shifted = [[a + sign * eps * v if v is not None else a for a, v in zip(args, directions)] for sign in (1, -1)]
+        return {"output_plus": target(*shifted[0]).detach(), "output_minus": target(*shifted[1]).detach()}
 
 
 def run_structure(target, probe):

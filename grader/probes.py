@@ -69,6 +69,7 @@ class CheckPlan:
     check: dict
     probe_ids: list = field(default_factory=list)
     visible_inputs: dict = field(default_factory=dict)  # probe id -> args, for feedback
+    gradchecks: dict = field(default_factory=dict)  # probe id -> probe, for the finite-difference check
     private: dict = field(default_factory=dict)
 
 
@@ -122,9 +123,25 @@ def _value_probes(check, entry, seed, index, plan):
         probe = {"op": op, "args": args, "init": check["init"], "weights": _weights(check, generator)}
         if check["kind"] == "gradient":
             probe["wrt"] = check["wrt"]
+            if check["gradcheck"]:
+                probe["args"] = args = [_double(a) for a in args]
+                probe["gradcheck"] = {"eps": check["eps"], "directions": [
+                    torch.randn(a.shape, generator=generator, dtype=torch.float64) if _is_float(a) else None
+                    for a in args
+                ]}
+                plan.gradchecks[f"{index}.{label}"] = probe
         if visible and not check["hidden"]:
             plan.visible_inputs[f"{index}.{label}"] = args
         yield label, probe
+
+
+def _is_float(value):
+    return isinstance(value, torch.Tensor) and value.is_floating_point()
+
+
+def _double(value):
+    """Finite differences need float64, as torch.autograd.gradcheck does."""
+    return value.double() if _is_float(value) else value
 
 
 def _structure_probes(check, entry, seed, index, plan):

@@ -120,6 +120,13 @@ class SpecReader:
         if entry["kind"] == "function" and wrt != "inputs":
             self.problem(raw, "a function has no parameters: use wrt: inputs")
         check["wrt"] = wrt
+        # gradcheck: also compare the analytical gradient with finite differences of the
+        # student's own forward pass (as torch.autograd.gradcheck does), e.g. for a custom
+        # autograd.Function whose backward the student wrote.
+        check["gradcheck"] = raw.get("gradcheck", False) is True
+        if check["gradcheck"] and (entry["kind"] != "function" or wrt != "inputs"):
+            self.problem(raw, "gradcheck works on a function entry with wrt: inputs")
+        check["eps"] = self.number(raw, "eps", 1e-6, 1e-12, 1e-1)
 
     def structure_check(self, raw, check, entry):
         if entry["kind"] != "module":

@@ -85,7 +85,7 @@ def queue_length(queue):
     from torchgrade.celery import app
 
     with app.connection_for_read() as connection:
-        return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+        return connection.default_channel.queue_declare(queue=queue).message_count
 
 
 connect_worker_signals()
