@@ -53,7 +53,11 @@ def exercise(request, course_slug, chapter_slug, exercise_slug):
             submission = Submission.create_for(request.user, exercise, submitted_code(request))
         except SubmissionRejected as exc:
             if request.htmx:
-                return render(request, "grader/rejected.html", {"message": str(exc)})
+                # Shown beside the form, so a submission still grading keeps its live status.
+                response = render(request, "grader/rejected.html", {"message": str(exc)})
+                response["HX-Retarget"] = "#submit-errors"
+                response["HX-Reswap"] = "innerHTML"
+                return response
             messages.error(request, str(exc))
             rejected_code = request.POST.get("code", "")
         else:

@@ -113,3 +113,17 @@ class SubmitTestCase(BaseTestCase):
         self.assertEqual(self.client.get(self.url).status_code, 404)
         self.login(self.ian)
         self.assertEqual(self.client.get(self.url).status_code, 200)
+
+    def test_an_htmx_submit_returns_the_live_status_fragment(self):
+        with self.captureOnCommitCallbacks(execute=False):
+            response = self.client.post(self.url, {"code": OUTER_SOLUTION}, headers={"HX-Request": "true"})
+        self.assertContains(response, 'hx-trigger="every 1s"')
+        self.assertContains(response, 'id="history" hx-swap-oob="true"')
+        self.assertContains(response, "<strong>2</strong> attempts left")
+
+    def test_an_htmx_rejection_goes_beside_the_form(self):
+        self.submit()
+        response = self.client.post(self.url, {"code": OUTER_SOLUTION}, headers={"HX-Request": "true"})
+        self.assertEqual(response["HX-Retarget"], "#submit-errors")
+        self.assertContains(response, "still being graded")
+        self.assertEqual(Submission.objects.count(), 1)
