@@ -103,11 +103,14 @@ def unpublish(modeladmin, request, queryset):
 class CourseAdmin(CourseScopedAdmin):
     course_path = ""
     list_display = ["title", "slug", "published"]
-    prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["instructors"]
 
+    # Instructors edit their course's text; its slug and who teaches it are the admins' to set.
     def get_readonly_fields(self, request, obj=None):
         return [] if request.user.is_superuser else ["slug", "instructors"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": ["title"]} if request.user.is_superuser else {}
 
     # A course holds every student's work: only admins create or delete one.
     def has_add_permission(self, request, obj=None):

@@ -26,6 +26,18 @@ class AdminScopeTestCase(BaseTestCase):
         self.assertEqual(self.chapter.body, "## Learning objectives\n<script>x</script>*new*")
         self.assertNotIn("<script", self.chapter.body_html)
 
+    def test_instructor_opens_every_authoring_page(self):
+        self.login(self.ian)
+        for name in ("course", "chapter", "question", "interviewquestion"):
+            with self.subTest(name):
+                self.assertEqual(self.client.get(reverse(f"admin:courses_{name}_changelist")).status_code, 200)
+        for url in (reverse("admin:courses_course_change", args=[self.course.pk]),
+                    reverse("admin:courses_question_add"), reverse("admin:courses_interviewquestion_add"),
+                    reverse("admin:courses_chapter_add"), reverse("admin:grader_exercise_add"),
+                    reverse("admin:grader_exercise_changelist")):
+            with self.subTest(url):
+                self.assertEqual(self.client.get(url).status_code, 200)
+
     def test_instructor_sees_only_their_courses_rows(self):
         self.login(self.ian)
         changelist = self.client.get(reverse("admin:courses_chapter_changelist"))

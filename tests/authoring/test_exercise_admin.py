@@ -35,6 +35,16 @@ class ExerciseAdminTestCase(BaseTestCase):
         self.assertContains(response, self.exercise.get_absolute_url())
         self.assertContains(response, "Not validated yet")
 
+    def test_an_added_exercise_starts_unpublished_at_version_1_with_its_validation_queued(self):
+        form = exercise_form(self.exercise, slug="outer-again", published="")
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            response = self.client.post(reverse("admin:grader_exercise_add"), form)
+        self.assertEqual(response.status_code, 302)
+        added = self.chapter.exercises.get(slug="outer-again")
+        self.assertEqual((added.published, added.current_version.number, len(callbacks)), (False, 1, 1))
+        self.assertContains(self.client.get(reverse("admin:grader_exercise_add")),
+                            '<input type="checkbox" name="published" id="id_published">')
+
     def test_bad_yaml_is_reported_with_its_line_and_makes_no_version(self):
         source = self.exercise.current_version.spec_source
         response = self.save(spec_source=source.replace("entry: {function: outer}", "entry: {function: outer"))
