@@ -45,6 +45,8 @@ class CourseScoped:
 
     def may_author(self, request, obj=None):
         user = request.user
+        if not (user.is_active and user.is_staff):  # e.g. the login page, asked for an anonymous user
+            return False
         if obj is None:
             return user.is_superuser or user.taught_courses.exists()
         return self.course_of(obj).is_staff(user)

@@ -74,6 +74,7 @@ class AdminScopeTestCase(BaseTestCase):
         self.assertContains(changelist, self.others.title)
 
     def test_student_is_sent_to_the_admin_login(self):
+        self.assertContains(self.client.get(reverse("admin:login")), "Log in")
         self.login(self.alice)
         for url in (reverse("admin:index"), reverse("admin:courses_chapter_change", args=[self.chapter.pk])):
             response = self.client.get(url)
