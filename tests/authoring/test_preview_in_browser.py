@@ -6,7 +6,6 @@ from playwright.sync_api import expect
 
 from courses.models import Course
 from tests.base import PASSWORD, make_chapter
-from tests.browser.conftest import browser_type_launch_args, screenshot  # noqa: F401 - Debian's Chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
