@@ -32,6 +32,7 @@ class CourseScoped:
 
     # The lookup from the object the admin checks (an inline's parent) to its Course; "" for a Course.
     course_path = "course"
+    holds_student_work = True
     formfield_overrides = {
         models.TextField: {"form_class": SourceText},
         # Slugs name the course folder's files and ids, which import reads as lowercase-with-dashes.
@@ -64,6 +65,10 @@ class CourseScoped:
         return self.may_author(request, obj)
 
     def has_delete_permission(self, request, obj=None):
+        # Deleting a chapter, question or exercise deletes students' attempts with it: only admins
+        # may; instructors unpublish instead (and removing it from the folder retires it).
+        if self.holds_student_work and not request.user.is_superuser:
+            return False
         return self.may_author(request, obj)
 
 
@@ -157,6 +162,7 @@ class OptionFormSet(BaseInlineFormSet):
 
 class OptionInline(CourseScoped, admin.TabularInline):
     model = Option
+    holds_student_work = False  # answers keep the chosen keys, not the rows
     formset = OptionFormSet
     course_path = "chapter__course"  # from the question being edited
     fields = ["position", "text", "correct", "explanation"]

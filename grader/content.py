@@ -8,11 +8,12 @@
 """
 
 import ast
+import re
 from dataclasses import dataclass
 
 from courses.loader import SLUG_RE, ChapterExtension, load_yaml
 
-from .models import Exercise
+from .models import Exercise, ExerciseValidation
 from .spec import read_spec
 
 FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
@@ -41,6 +42,25 @@ def check_python(path, text, problems):
         ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         problems.add(path, exc.lineno or 1, f"syntax error: {exc.msg}")
+
+
+def failed_validation(exercise):
+    """A version whose validation failed is never published, whatever the folder says."""
+    validation = exercise.latest_validation()
+    return validation is not None and validation.status == ExerciseValidation.FAILED
+
+
+PUBLISHED_LINE = re.compile(r"^published:.*$", re.M)
+
+
+def with_published(spec_source, published):
+    """The exercise.yaml text with its top-level `published:` set to what the site says now."""
+    line = f"published: {'true' if published else 'false'}"
+    if PUBLISHED_LINE.search(spec_source):
+        return PUBLISHED_LINE.sub(line, spec_source, count=1)
+    if published:
+        return spec_source  # the default
+    return spec_source.rstrip("\n") + "\n" + line + "\n"
 
 
 class ExercisesExtension(ChapterExtension):
@@ -88,6 +108,9 @@ class ExercisesExtension(ChapterExtension):
                 },
             )
             exercise.set_version(spec, data.spec_source, data.solution)
+            if exercise.published and failed_validation(exercise):
+                exercise.published = False
+                exercise.save(update_fields=["published"])
             kept.append(exercise.pk)
         chapter.exercises.exclude(pk__in=kept).update(retired=True)
 
@@ -96,6 +119,7 @@ class ExercisesExtension(ChapterExtension):
             target = folder / exercise.slug
             target.mkdir(parents=True, exist_ok=True)
             version = exercise.current_version
-            for name, text in (("exercise.yaml", version.spec_source), ("prompt.md", exercise.prompt),
+            spec_source = with_published(version.spec_source, exercise.published)
+            for name, text in (("exercise.yaml", spec_source), ("prompt.md", exercise.prompt),
                                ("starter.py", exercise.starter_code), ("solution.py", version.solution_code)):
                 (target / name).write_text(text, encoding="utf-8")

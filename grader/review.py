@@ -62,6 +62,16 @@ def request_validation(exercise, actor):
     return validation
 
 
+def queue_validations(course, actor=None):
+    """Validate, in the background, every exercise of `course` whose current version never was."""
+    from .models import Exercise
+
+    pending = Exercise.objects.filter(chapter__course=course, retired=False, current_version__validations=None)
+    for exercise in pending:
+        request_validation(exercise, actor)
+    return len(pending)
+
+
 def review_interview_answer(answer, score, comment, actor):
     from django.utils import timezone
 

@@ -125,3 +125,21 @@ class QuizAdminTestCase(BaseTestCase):
         self.assertContains(self.post([(0, "A", False), (1, "B", False), (2, "C", False)]),
                             "Mark at least one option correct.")
         self.assertContains(self.post([(0, "A", True), (1, "B", False)]), "A question needs 3 to 6 options.")
+
+
+class DeletingTestCase(BaseTestCase):
+    """Deleting rows that hold students' work is for admins only; options are free to edit."""
+
+    def setUp(self):
+        super().setUp()
+        self.ian.is_staff = True
+        self.ian.save()
+
+    def test_an_instructor_cannot_delete_a_chapter_but_an_admin_can(self):
+        url = reverse("admin:courses_chapter_delete", args=[self.chapter.pk])
+        self.login(self.ian)
+        self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 403)
+        self.assertTrue(Chapter.objects.filter(pk=self.chapter.pk).exists())
+        self.login(self.ada)
+        self.client.post(url, {"post": "yes"})
+        self.assertFalse(Chapter.objects.filter(pk=self.chapter.pk).exists())

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from courses.importer import import_course
 from courses.loader import CourseFolderInvalid
+from grader.review import queue_validations
 
 
 class Command(BaseCommand):
@@ -9,8 +10,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("folder")
+        parser.add_argument(
+            "--validate", action="store_true",
+            help="queue a validation (Celery) of every exercise version not validated yet",
+        )
 
-    def handle(self, folder, **options):
+    def handle(self, folder, validate=False, **options):
         try:
             course = import_course(folder)
         except CourseFolderInvalid as exc:
@@ -18,3 +23,6 @@ class Command(BaseCommand):
             raise CommandError(f"{count} problem{'s' * (count != 1)}, nothing imported:\n{exc}")
         chapters = course.chapters.filter(retired=False).count()
         self.stdout.write(f"Imported '{course.title}' ({course.slug}): {chapters} chapters.")
+        if validate:
+            queued = queue_validations(course)
+            self.stdout.write(f"Queued the validation of {queued} exercise versions.")
