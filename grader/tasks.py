@@ -84,6 +84,7 @@ def requeue_stuck_submissions():
 def queue_length(queue):
     from torchgrade.celery import app
 
+    # Not passive: Redis drops an empty queue's key, and a passive declare then fails on it.
     with app.connection_for_read() as connection:
         return connection.default_channel.queue_declare(queue=queue).message_count
 

@@ -1,12 +1,15 @@
 from datetime import timedelta
 from unittest import mock
 
+from django.conf import settings
 from django.utils import timezone
 
 from grader import tasks
 from grader.models import Submission, WorkerHeartbeat
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
+from tests.workers import e2e_broker_url
+from torchgrade.celery import app
 
 
 class SweepTestCase(BaseTestCase):
@@ -46,3 +49,21 @@ class SweepTestCase(BaseTestCase):
         self.submission(status="queued", enqueued_at=timezone.now())
         self.submission(status="graded", enqueued_at=self.long_ago)
         self.assertEqual(self.sweep()[0], 0)
+
+
+class QueueLengthTestCase(BaseTestCase):
+    """Against the real broker: the sweep must read an empty queue as 0, not fail on it."""
+
+    def test_it_counts_the_messages_waiting_in_a_queue(self):
+        queue = "sweep-test"
+        app.conf.broker_url = e2e_broker_url()
+        self.addCleanup(setattr, app.conf, "broker_url", settings.CELERY_BROKER_URL)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_declare(queue=queue)
+            connection.default_channel.queue_purge(queue)
+        self.assertEqual(tasks.queue_length(queue), 0)
+        for _ in range(3):
+            app.send_task("grader.tasks.grade_submission_task", (0,), queue=queue)
+        self.assertEqual(tasks.queue_length(queue), 3)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(queue)
