@@ -151,3 +151,15 @@ def test_submitting_works_without_javascript(browser, live_server, course, worke
     # Without htmx the page refreshes itself (a meta refresh) until the grade is in.
     expect(page.locator("#status")).to_contain_text("6 / 6", timeout=30_000)
     context.close()
+
+
+def test_submitting_again_while_grading_is_refused_and_keeps_the_live_status(student, live_server):
+    page = student
+    page.goto(f"{live_server.url}/courses/torch-101/tensors/exercises/outer/")
+    type_code(page, OUTER_SOLUTION + "\nimport time\ntime.sleep(3)\n")
+    page.get_by_role("button", name="Submit for grading").click()
+    expect(page.locator("#status")).to_contain_text(re.compile("queued|running"))
+    page.get_by_role("button", name="Submit for grading").click()
+    expect(page.locator("#submit-errors")).to_contain_text("still being graded")
+    expect(page.locator("#status")).to_contain_text("full marks", timeout=30_000)
+    expect(page.locator("#history tbody tr")).to_have_count(1)
