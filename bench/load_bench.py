@@ -1,0 +1,280 @@
+"""Load: students using the site through gunicorn while two Celery workers grade a burst.
+
+Starts gunicorn and two Celery workers (concurrency 1 each) on loopback, imports the bundled
+course into its own PostgreSQL database `torchgrade_load` (created and dropped here) with Redis
+database 13, then runs two kinds of simulated students at once:
+- readers (default 50, each its own thread and account): log in, answer a quiz, submit the
+  exercise, then until the burst is graded read a chapter every 1-3 s and poll the status of
+  their own submission once a second until it is graded;
+- the burst (default 500 students): each logs in and submits the exercise's reference solution.
+Prints requests/s and p50/p99 latency per kind of page, gradings/s, the maximum queue depth, and
+whether every submission reached a final state exactly once. Stops by itself (--max-seconds).
+Passwords use the test suite's fast hasher, so logging in 550 accounts does not dominate the run.
+
+    /opt/torchgrade/venv/bin/python bench/load_bench.py [--readers 50] [--burst 500]
+"""
+
+import argparse
+import http.client
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATABASE = "torchgrade_load"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PORT = 8765
+PASSWORD = "load-bench-password"
+# Between two page views a reader reads for a while (a real one reads for minutes): 50 readers
+# ask for about 25 pages a second, plus their status polls.
+THINK_S = (1.0, 3.0)
+EXERCISE = "outer-product"  # chapter 3's exercise: value checks on fixed and random inputs
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies = defaultdict(list)
+        self.errors = defaultdict(int)
+        self.burst_arriving = False
+
+    def add(self, kind, seconds, ok):
+        with self.lock:
+            if kind == "chapter":  # split by phase: while the burst arrives, then while it is graded
+                kind = "chapter (burst arriving)" if self.burst_arriving else "chapter (grading only)"
+            self.latencies[kind].append(seconds)
+            if not ok:
+                self.errors[kind] += 1
+
+
+class Student:
+    """One browser: a keep-alive connection and a cookie jar."""
+
+    def __init__(self, recorder):
+        self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        self.cookies = {}
+        self.recorder = recorder
+
+    def request(self, kind, method, path, form=None, expect=(200,)):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+            body = urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{PORT}{path}"
+        started = time.monotonic()
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        content = response.read().decode("utf-8", errors="replace")
+        self.recorder.add(kind, time.monotonic() - started, response.status in expect)
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response, content
+
+    def log_in(self, username):
+        self.request("login page", "GET", "/accounts/login/")
+        response, _ = self.request("log in", "POST", "/accounts/login/",
+                                   {"username": username, "password": PASSWORD}, expect=(302,))
+        assert response.status == 302, f"{username} could not log in"
+
+    def submit(self, exercise_url, code):
+        response, _ = self.request("submit", "POST", exercise_url, {"code": code}, expect=(302,))
+        location = response.getheader("Location") or ""
+        match = re.search(r"/submissions/(\d+)/", location)
+        assert match, f"the submission was refused ({response.status})"
+        return int(match.group(1))
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def create_database():
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def drop_database():
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+
+
+def start(command, log_name):
+    log = open(ROOT / "var" / log_name, "w")
+    return subprocess.Popen(command, cwd=ROOT, env=os.environ, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--readers", type=int, default=50)
+    parser.add_argument("--burst", type=int, default=500)
+    parser.add_argument("--max-seconds", type=float, default=420)
+    args = parser.parse_args()
+    began = time.monotonic()
+
+    from torchgrade.broker import ensure_broker
+
+    broker_url = ensure_broker().rsplit("/", 1)[0] + "/13"
+    os.environ.update({
+        "TORCHGRADE_DEV": "1", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "CELERY_BROKER_URL": broker_url,
+        "RATE_LIMIT_REQUESTS": "0",
+    })
+    (ROOT / "var").mkdir(exist_ok=True)
+    create_database()
+    processes = []
+    try:
+        import django
+
+        django.setup()
+        import redis
+        from django.contrib.auth.hashers import make_password
+        from django.contrib.auth.models import User
+        from django.core.management import call_command
+
+        from courses.models import Chapter
+        from grader.models import Exercise, Grade, Submission, WorkerHeartbeat
+
+        call_command("migrate", verbosity=0)
+        call_command("import_course", str(ROOT / "content" / "pytorch-essentials"), verbosity=0)
+        password = make_password(PASSWORD)
+        names = [f"reader{i}" for i in range(args.readers)] + [f"burst{i}" for i in range(args.burst)]
+        User.objects.bulk_create(User(username=name, password=password) for name in names)
+        chapters = [c.get_absolute_url() for c in Chapter.objects.filter(published=True, retired=False)]
+        quiz_chapter = Chapter.objects.filter(questions__isnull=False).distinct().first()
+        quiz = {"url": f"{quiz_chapter.get_absolute_url()}quiz/",
+                "answer": {q.key: q.options.first().key for q in quiz_chapter.questions.all()}}
+        exercise = Exercise.objects.select_related("current_version").get(slug=EXERCISE)
+        solution = exercise.current_version.solution_code
+        queue = redis.Redis.from_url(broker_url)
+        queue.delete("cpu")
+
+        processes.append(start([sys.executable, "-m", "gunicorn", "torchgrade.wsgi", "--bind", f"127.0.0.1:{PORT}",
+                                "--workers", "2", "--threads", "8", "--worker-class", "gthread",
+                                "--keep-alive", "30"], "load_bench_gunicorn.log"))
+        # Workers run at a lower CPU priority, so on a shared host the pages stay fast while
+        # gradings queue (on separate worker hosts this does not matter).
+        for n in range(2):
+            processes.append(start(["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu",
+                                    "--concurrency", "1", "-n", f"load{n}@%h", "--without-gossip",
+                                    "--without-mingle", "--loglevel", "WARNING"], f"load_bench_worker{n}.log"))
+        while WorkerHeartbeat.objects.count() < 2:
+            if time.monotonic() - began > 180 or any(p.poll() is not None for p in processes):
+                sys.exit("gunicorn or a worker did not start; see var/load_bench_*.log")
+            time.sleep(0.2)
+        print(f"ready in {time.monotonic() - began:.1f} s: gunicorn (2 processes x 8 threads), "
+              f"2 Celery workers, {len(chapters)} chapters, exercise {exercise.get_absolute_url()}")
+
+        recorder = Recorder()
+        burst_done = threading.Event()
+        deadline = time.monotonic() + args.max_seconds
+        depth = {"max": 0}
+
+        def watch_queue():
+            while not burst_done.is_set():
+                depth["max"] = max(depth["max"], queue.llen("cpu"))
+                time.sleep(0.1)
+
+        def reader(i):
+            student = Student(recorder)
+            student.log_in(f"reader{i}")
+            student.request("quiz", "GET", quiz["url"])
+            student.request("quiz answer", "POST", quiz["url"], quiz["answer"], expect=(200, 302))
+            mine = student.submit(exercise.get_absolute_url(), solution)
+            finished = False
+            next_poll = time.monotonic()
+            while not burst_done.is_set() and time.monotonic() < deadline:
+                student.request("chapter", "GET", random.choice(chapters))
+                if not finished and time.monotonic() >= next_poll:
+                    _, fragment = student.request("status poll", "GET", f"/submissions/{mine}/status/")
+                    finished = "hx-trigger" not in fragment
+                    next_poll = time.monotonic() + 1
+                time.sleep(random.uniform(*THINK_S))
+            return mine
+
+        def submitter(i):
+            student = Student(recorder)
+            student.log_in(f"burst{i}")
+            return student.submit(exercise.get_absolute_url(), solution)
+
+        watcher = threading.Thread(target=watch_queue, daemon=True)
+        watcher.start()
+        with ThreadPoolExecutor(args.readers) as readers_pool:
+            readers = [readers_pool.submit(reader, i) for i in range(args.readers)]
+            time.sleep(2)  # readers are logged in and reading before the burst lands
+            burst_started = time.monotonic()
+            recorder.burst_arriving = True
+            with ThreadPoolExecutor(16) as burst_pool:
+                burst_ids = list(burst_pool.map(submitter, range(args.burst)))
+            recorder.burst_arriving = False
+            submitted_s = time.monotonic() - burst_started
+            ids = set(burst_ids)
+            while Submission.objects.filter(pk__in=ids).exclude(status__in=["graded", "error"]).exists():
+                if time.monotonic() > deadline:
+                    print("time limit reached before every submission was graded")
+                    break
+                time.sleep(0.2)
+            graded_s = time.monotonic() - burst_started
+            burst_done.set()
+            reader_ids = {future.result() for future in readers}
+
+        every = ids | reader_ids
+        final = Submission.objects.filter(pk__in=every, status__in=["graded", "error"]).count()
+        grades = Grade.objects.filter(submission__in=every).count()
+        full_marks = Grade.objects.filter(submission__in=every, score=exercise.current_version.max_score).count()
+        print(f"burst: {len(ids)} submissions sent in {submitted_s:.1f} s, all graded after {graded_s:.1f} s: "
+              f"{len(ids) / graded_s:.1f} gradings/s with 2 workers; max queue depth {depth['max']}")
+        print(f"final states: {final}/{len(every)} submissions graded or failed; {grades} grades "
+              f"({'none lost or duplicated' if final == grades == len(every) else 'LOST OR DUPLICATED'}); "
+              f"{full_marks} with full marks")
+        window = graded_s
+        print(f"page views while grading ran ({window:.1f} s, {args.readers} readers, "
+              f"{THINK_S[0]:g}-{THINK_S[1]:g} s between pages):")
+        for kind, values in sorted(recorder.latencies.items()):
+            print(f"  {kind:24} {len(values):6} requests {len(values) / window:7.1f}/s  "
+                  f"p50 {1000 * statistics.median(values):6.1f} ms  p99 {1000 * percentile(values, 99):6.1f} ms  "
+                  f"errors {recorder.errors[kind]}")
+        chapter_p99 = 1000 * percentile(recorder.latencies["chapter (grading only)"], 99)
+        print(f"chapter p99 while grading runs: {chapter_p99:.1f} ms (target < 100 ms)")
+    finally:
+        for process in processes:
+            stop(process)
+        from django.db import connections
+
+        connections.close_all()
+        drop_database()
+
+
+if __name__ == "__main__":
+    main()
