@@ -17,10 +17,11 @@ PRODUCTION = {
 
 
 def manage(*arguments, **env):
-    base = {k: v for k, v in os.environ.items() if k not in ("TORCHGRADE_DEV", "DEBUG", "DATABASE_URL")}
+    # Only what a container gets: nothing the test run itself set (TORCHGRADE_DEV, the browser
+    # tests' DJANGO_ALLOW_ASYNC_UNSAFE) may leak in.
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
-        env={**base, "DJANGO_SETTINGS_MODULE": "torchgrade.settings", **env},
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DJANGO_SETTINGS_MODULE": "torchgrade.settings", **env},
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
 
