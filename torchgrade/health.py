@@ -67,26 +67,17 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else None
 
 
-def queue_depths(queues):
-    """Tasks waiting in each queue. Not a passive declare: Redis deletes an emptied queue's list,
-    and a passive declare of a missing queue raises instead of answering 0."""
-    from torchgrade.celery import app
-
-    with app.connection_for_read() as broker:
-        broker.ensure_connection(max_retries=1)
-        return {queue: broker.default_channel.queue_declare(queue=queue).message_count for queue in queues}
-
-
 @never_cache
 def staff_queue(request):
     """Queue lengths, submissions by status and grading latency: for superusers only."""
     if not request.user.is_superuser:
         raise PermissionDenied
     from grader.models import Submission, WorkerHeartbeat
+    from grader.tasks import queue_length
 
     now = timezone.now()
     try:
-        queues = queue_depths(("cpu", "gpu"))
+        queues = {queue: queue_length(queue) for queue in ("cpu", "gpu")}
     except (OSError, KombuError) as exc:  # the page still shows what the database knows
         queues = {"error": f"the broker did not answer: {exc}"}
     by_status = dict(Submission.objects.values_list("status").annotate(Count("pk")))
