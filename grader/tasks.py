@@ -2,6 +2,8 @@
 
 acks_late + reject_on_worker_lost: a worker killed mid-grade leaves its task unacknowledged, so
 the broker hands it to another worker; grading's request token keeps that from grading twice.
+The web process imports this module to send tasks, so the grading modules (and torch) are
+imported inside the task bodies, where only workers run them.
 """
 
 import logging
@@ -13,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import grading, review, validation
+from . import review
 from .models import AuditEntry, ExerciseValidation, RegradeBatch, Submission
 from .worker import connect_worker_signals
 
@@ -26,6 +28,8 @@ def enqueue_grading(submission_id, queue):
 
 @shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
 def grade_submission_task(self, submission_id):
+    from . import grading
+
     try:
         grading.grade_submission(submission_id, worker=self.request.hostname or "")
     except grading.SandboxUnavailable as exc:
@@ -39,6 +43,8 @@ def grade_submission_task(self, submission_id):
 
 @shared_task
 def regrade_submission_task(submission_id, version_id=None, batch_id=None, actor_id=None):
+    from . import grading
+
     submission = Submission.objects.select_related("exercise__chapter__course", "user").get(pk=submission_id)
     version = submission.exercise.versions.get(pk=version_id) if version_id else None
     before = submission.final_score
@@ -53,6 +59,8 @@ def regrade_submission_task(submission_id, version_id=None, batch_id=None, actor
 
 @shared_task
 def validate_exercise_task(validation_id):
+    from . import validation
+
     record = ExerciseValidation.objects.select_related("version__exercise").get(pk=validation_id)
     exercise = record.version.exercise
     record.record(validation.validate(record.version, exercise.starter_code))
