@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -20,11 +19,6 @@ from grader.models import WorkerHeartbeat
 from torchgrade.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def e2e_broker_url():
-    parts = urlsplit(settings.CELERY_BROKER_URL)
-    return urlunsplit(parts._replace(path="/15"))
 
 
 def database_url():
@@ -44,7 +38,7 @@ class Worker:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings",
             "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": e2e_broker_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "GRADER_HEARTBEAT_EVERY_S": "1",
         }
         self.process = subprocess.Popen(
@@ -84,12 +78,9 @@ def wait_for(predicate, timeout, what):
 
 @pytest.fixture
 def broker():
-    """Point this process's Celery app at the test broker database, emptied."""
-    celery_app.conf.broker_url = e2e_broker_url()
+    """An empty cpu queue on the test broker."""
     with celery_app.connection_for_write() as connection:
         connection.default_channel.queue_purge("cpu")
-    yield
-    celery_app.conf.broker_url = settings.CELERY_BROKER_URL
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from grader.models import WorkerHeartbeat
-from tests.workers import database_url, e2e_broker_url, wait_for
+from tests.workers import database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 START = ROOT / "docker" / "start.sh"
@@ -54,7 +55,7 @@ def test_a_worker_checks_its_sandbox_then_becomes_celery_on_its_queue(transactio
         process = subprocess.Popen(
             [str(START), "worker"], stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
             env=start_env(DJANGO_SETTINGS_MODULE="torchgrade.test_settings", DATABASE_URL=database_url(),
-                          CELERY_BROKER_URL=e2e_broker_url(), WORKER_QUEUES="gpu", WORKER_NAME="start-sh@e2e",
+                          CELERY_BROKER_URL=settings.CELERY_BROKER_URL, WORKER_QUEUES="gpu", WORKER_NAME="start-sh@e2e",
                           WORKER_CONCURRENCY="1", GRADER_HEARTBEAT_EVERY_S="1"),
         )
     try:

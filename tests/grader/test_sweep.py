@@ -1,14 +1,12 @@
 from datetime import timedelta
 from unittest import mock
 
-from django.conf import settings
 from django.utils import timezone
 
 from grader import tasks
 from grader.models import Submission, WorkerHeartbeat
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
-from tests.workers import e2e_broker_url
 from torchgrade.celery import app
 
 
@@ -56,8 +54,6 @@ class QueueLengthTestCase(BaseTestCase):
 
     def test_it_counts_the_messages_waiting_in_a_queue(self):
         queue = "sweep-test"
-        app.conf.broker_url = e2e_broker_url()
-        self.addCleanup(setattr, app.conf, "broker_url", settings.CELERY_BROKER_URL)
         with app.connection_for_write() as connection:
             connection.default_channel.queue_declare(queue=queue)
             connection.default_channel.queue_purge(queue)
