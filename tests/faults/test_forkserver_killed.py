@@ -64,8 +64,8 @@ def test_a_fork_server_killed_mid_job_is_restarted_and_the_job_retried(workers, 
 
     wait_for(lambda: any(jobs for jobs in fork_servers(worker.process.pid).values()), 60, "a job in the fork server")
     busy = [pid for pid, jobs in fork_servers(worker.process.pid).items() if jobs]
-    (server,) = busy
-    os.kill(server, signal.SIGKILL)
+    for server in busy:  # the one running this job (a scan of /proc may also catch one starting)
+        os.kill(server, signal.SIGKILL)
 
     wait_for(lambda: Submission.objects.get(pk=submission.pk).status == "graded", 90, "the retried grading")
     submission.refresh_from_db()
@@ -73,4 +73,4 @@ def test_a_fork_server_killed_mid_job_is_restarted_and_the_job_retried(workers, 
     assert Grade.objects.filter(submission=submission).count() == 1
     assert (submission.grade.score, submission.grade.sandbox_status) == (6, "ok")
     assert submission.counts_as_attempt and exercise.attempts_left(student) == 2
-    assert set(fork_servers(worker.process.pid)) - {server}, "a new fork server serves the worker"
+    assert set(fork_servers(worker.process.pid)) - set(busy), "a new fork server serves the worker"
