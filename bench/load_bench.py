@@ -147,7 +147,7 @@ def main():
 
     broker_url = ensure_broker().rsplit("/", 1)[0] + "/13"
     os.environ.update({
-        "TORCHGRADE_DEV": "1", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings",
+        "TORCHGRADE_DEV": "1", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "torchgrade.bench_settings",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "CELERY_BROKER_URL": broker_url,
         "RATE_LIMIT_REQUESTS": "0",
     })
