@@ -1,6 +1,7 @@
-from datetime import timedelta
 import ast
 import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction

@@ -19,7 +19,7 @@ import threading
 import time
 
 from . import cgroups, host, jail, wire
-from .api import IsolationUnavailable, Limits, Result, Status
+from .api import IsolationUnavailable, Result, Status
 
 NO_GPU_MESSAGE = "this host has no NVIDIA GPU (cuda job)"
 SERVER_STOPPED_MESSAGE = "the sandbox fork server stopped; the job will be retried"
