@@ -42,7 +42,3 @@ _md = MarkdownIt("commonmark", {"highlight": _highlight, "html": False}).enable(
 def render_markdown(text):
     html = _md.render(text or "")
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel="noopener")
-
-
-def pygments_css():
-    return HtmlFormatter(style="friendly").get_style_defs(".highlight")

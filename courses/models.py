@@ -57,16 +57,23 @@ class Course(models.Model):
             chapters = chapters.filter(published=True)
         return chapters
 
-    def progress_for(self, user):
-        """(chapters finished, chapters in total, the first unfinished chapter or None)."""
-        chapters = list(self.chapters_for(user).filter(published=True))
-        done = set(
-            ChapterProgress.objects.filter(user=user, chapter__in=chapters).values_list(
-                "chapter_id", flat=True
-            )
+    def chapters_with_progress(self, user):
+        """The chapters `user` may read, each annotated in one query with `finished`,
+        `best_score` (their best quiz attempt) and `question_count`."""
+        return self.chapters_for(user).annotate(
+            finished=models.Exists(ChapterProgress.objects.filter(user=user, chapter=models.OuterRef("pk"))),
+            best_score=Max("quiz_attempts__score", filter=models.Q(quiz_attempts__user=user)),
+            question_count=models.Count("questions", filter=models.Q(questions__retired=False), distinct=True),
         )
-        next_chapter = next((c for c in chapters if c.pk not in done), None)
-        return len(done), len(chapters), next_chapter
+
+    def progress_for(self, user, chapters=None):
+        """(chapters finished, chapters in total, the first unfinished chapter or None), over the
+        published chapters of `chapters` (default: chapters_with_progress)."""
+        if chapters is None:
+            chapters = self.chapters_with_progress(user)
+        published = [c for c in chapters if c.published]
+        next_chapter = next((c for c in published if not c.finished), None)
+        return sum(c.finished for c in published), len(published), next_chapter
 
 
 class Chapter(models.Model):
@@ -119,8 +126,6 @@ class Chapter(models.Model):
             exercises = exercises.filter(published=True)
         return exercises
 
-    def best_quiz_score(self, user):
-        return self.quiz_attempts.filter(user=user).aggregate(best=Max("score"))["best"]
 
 
 class ChapterProgress(models.Model):

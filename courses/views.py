@@ -39,16 +39,10 @@ def home(request):
 @login_required
 def course(request, course_slug):
     course = get_object_or_404(Course.visible_to(request.user), slug=course_slug)
-    chapters = list(course.chapters_for(request.user))
-    finished = set(
-        ChapterProgress.objects.filter(user=request.user, chapter__in=chapters).values_list(
-            "chapter_id", flat=True
-        )
-    )
-    done, total, next_chapter = course.progress_for(request.user)
-    rows = [(c, c.pk in finished, c.best_quiz_score(request.user), c.active_questions().count()) for c in chapters]
+    chapters = list(course.chapters_with_progress(request.user))
+    done, total, next_chapter = course.progress_for(request.user, chapters)
     return render(request, "courses/course.html", {
-        "course": course, "rows": rows, "done": done, "total": total,
+        "course": course, "chapters": chapters, "done": done, "total": total,
         "percent": round(100 * done / total) if total else 0, "next_chapter": next_chapter,
         "is_staff": course.is_staff(request.user),
     })

@@ -37,3 +37,15 @@ class CoursePageTestCase(BaseTestCase):
         self.login(self.alice)
         self.assertEqual(self.client.get(self.url).status_code, 404)
         self.assertNotContains(self.client.get("/"), "Torch 101")
+
+    def test_the_course_page_does_not_query_per_chapter(self):
+        from tests.base import make_chapter
+
+        self.login(self.alice)
+        self.client.get(self.url)
+        with self.assertNumQueries(6) as first:
+            self.client.get(self.url)
+        for position in range(4, 9):
+            make_chapter(self.course, f"extra-{position}", position)
+        with self.assertNumQueries(len(first.captured_queries)):
+            self.client.get(self.url)
