@@ -126,7 +126,12 @@ def check_finite_differences(probe, got, rtol=1e-3, atol=1e-5):
     eps, directions = probe["gradcheck"]["eps"], probe["gradcheck"]["directions"]
     cotangent = torch.randn(output.shape, generator=torch.Generator().manual_seed(probe["seed"]), dtype=output.dtype)
     numerical = float((cotangent.double() * (plus.double() - minus.double())).sum() / (2 * eps))
-    grads = got["input_grads"]
+    grads = got.get("input_grads")
+    if type(grads) is not list or len(grads) != len(directions) or any(
+        v is not None and (type(g) is not torch.Tensor or g.shape != v.shape) for g, v in zip(grads, directions)
+    ):
+        raise Mismatch("gradcheck: your backward must return one gradient tensor per input, shaped like "
+                       f"the input (got {describe(grads)})")
     analytical = sum(float((g.double() * v).sum()) for g, v in zip(grads, directions) if v is not None)
     if abs(numerical - analytical) > atol + rtol * abs(numerical):
         raise Mismatch(

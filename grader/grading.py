@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -138,6 +139,11 @@ def start(submission_id, worker=""):
         submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
         if submission is None or submission.status == Submission.GRADED:
             return None
+        if submission.deliveries >= settings.GRADER_MAX_DELIVERIES:
+            # Delivered this often without a grade (workers dying on it): stop trying.
+            transaction.on_commit(lambda: fail(submission_id, "The grader could not finish this submission. "
+                                                              "It does not count as an attempt."))
+            return None
         submission.status = Submission.RUNNING
         submission.started_at = timezone.now()
         submission.deliveries += 1
@@ -156,7 +162,14 @@ def grade_submission(submission_id, backend=None, worker=""):
         evaluation = evaluate(submission.version, submission.code, submission.seed, backend)
     except ReferenceFailed as exc:
         fail(submission_id, "The grader could not grade this exercise (its reference solution failed). "
-                            "This submission does not count as an attempt; staff have been told.", exc)
+                            "This submission does not count as an attempt.", exc)
+        return None
+    except SandboxUnavailable:
+        raise
+    except Exception as exc:  # a bug of ours must not leave the submission running forever
+        log.exception("grading crashed", extra={"submission": submission_id})
+        fail(submission_id, "The grader failed on this submission (our fault). It does not count as an "
+                            "attempt.", exc)
         return None
     grade = save_grade(submission, submission.version, evaluation, request=f"submit:{submission_id}")
     log_grading(submission, evaluation, began, "graded" if grade else "duplicate")

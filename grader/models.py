@@ -405,7 +405,7 @@ class RegradeBatch(models.Model):
 class AuditEntry(models.Model):
     """Who changed which grade, when, from what to what, and why."""
 
-    OVERRIDE, REGRADE, INTERVIEW_REVIEW, VALIDATION = "override", "regrade", "interview_review", "validation"
+    OVERRIDE, REGRADE, INTERVIEW_REVIEW = "override", "regrade", "interview_review"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")

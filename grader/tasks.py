@@ -26,6 +26,13 @@ def enqueue_grading(submission_id, queue):
     grade_submission_task.apply_async((submission_id,), queue=queue)
 
 
+def retry_later(task, exc):
+    """Retry a task that met a sandbox failure (ours); False once the retries are used up."""
+    if task.request.retries >= task.max_retries:
+        return False
+    raise task.retry(exc=exc, countdown=1 + 2 * task.request.retries)
+
+
 @shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
 def grade_submission_task(self, submission_id):
     from . import grading
@@ -33,37 +40,44 @@ def grade_submission_task(self, submission_id):
     try:
         grading.grade_submission(submission_id, worker=self.request.hostname or "")
     except grading.SandboxUnavailable as exc:
-        if self.request.retries >= self.max_retries:
-            grading.fail(submission_id, "The grader is having trouble right now. This submission does not "
-                                        "count as an attempt: please submit again in a minute.", exc)
-            return
-        Submission.objects.filter(pk=submission_id).update(status=Submission.QUEUED)
-        raise self.retry(exc=exc, countdown=1 + 2 * self.request.retries)
+        Submission.objects.filter(pk=submission_id, status=Submission.RUNNING).update(status=Submission.QUEUED)
+        retry_later(self, exc)
+        grading.fail(submission_id, "The grader is having trouble right now. This submission does not "
+                                    "count as an attempt: please submit again in a minute.", exc)
 
 
-@shared_task
-def regrade_submission_task(submission_id, version_id=None, batch_id=None, actor_id=None):
+@shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
+def regrade_submission_task(self, submission_id, version_id=None, batch_id=None, actor_id=None):
     from . import grading
+    from .checks import ReferenceFailed
 
     submission = Submission.objects.select_related("exercise__chapter__course", "user").get(pk=submission_id)
     version = submission.exercise.versions.get(pk=version_id) if version_id else None
     before = submission.final_score
     try:
         grade = grading.regrade(submission, version)
+    except grading.SandboxUnavailable as exc:
+        retry_later(self, exc)
+        log.error("regrade gave up after sandbox failures", extra={"submission": submission_id})
+    except ReferenceFailed:
+        log.exception("regrade impossible: the reference solution failed", extra={"submission": submission_id})
+    else:
         review.audit(User.objects.filter(pk=actor_id).first(), AuditEntry.REGRADE, submission, before,
                      grade.score, f"regraded against version {grade.version.number}")
-    finally:
-        if batch_id:
-            RegradeBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
+    if batch_id:
+        RegradeBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
 
 
-@shared_task
-def validate_exercise_task(validation_id):
-    from . import validation
+@shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
+def validate_exercise_task(self, validation_id):
+    from . import grading, validation
 
     record = ExerciseValidation.objects.select_related("version__exercise").get(pk=validation_id)
-    exercise = record.version.exercise
-    record.record(validation.validate(record.version, exercise.starter_code))
+    try:
+        record.record(validation.validate(record.version, record.version.exercise.starter_code))
+    except grading.SandboxUnavailable as exc:
+        retry_later(self, exc)
+        log.error("validation gave up after sandbox failures", extra={"validation": validation_id})
 
 
 @shared_task

@@ -159,6 +159,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 GRADER_MAX_RETRIES = 5
+# Deliveries of one submission's task (sandbox retries and redeliveries after crashes) before
+# it is failed without costing an attempt.
+GRADER_MAX_DELIVERIES = GRADER_MAX_RETRIES + 3
 GRADER_STUCK_AFTER_S = int(os.environ.get("GRADER_STUCK_AFTER_S", 60))
 GRADER_HEARTBEAT_EVERY_S = float(os.environ.get("GRADER_HEARTBEAT_EVERY_S", 5))
 GRADER_WORKER_STALE_S = float(os.environ.get("GRADER_WORKER_STALE_S", 30))

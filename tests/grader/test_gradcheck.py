@@ -76,3 +76,9 @@ class GradcheckTestCase(BaseTestCase):
         with self.assertRaises(Mismatch) as ctx:
             check_finite_differences(probe, got)
         self.assertIn("the backward pass gives a directional derivative of 0", str(ctx.exception))
+
+    def test_a_backward_returning_none_fails_the_check_instead_of_crashing_the_judge(self):
+        check = self.grade(FUNCTION.format(derivative="0").replace("return grad_output * 0", "return None"))
+        self.assertFalse(check.passed)
+        self.assertIn("one gradient tensor per input", check.message)
+        self.assertEqual(Submission.objects.get().status, "graded")

@@ -3,7 +3,10 @@
 Each attack is a real submission; none of them may earn a point from a check it did not solve.
 """
 
+from unittest import mock
+
 import pytest
+from django.conf import settings
 
 from grader import grading
 from grader.models import Grade, Submission
@@ -222,6 +225,26 @@ class SandboxFailureTestCase(BaseTestCase):
 
         def run(self, job):
             return Result(status=Status.SANDBOX_ERROR, error="the sandbox fork server stopped")
+
+    def submission(self, **fields):
+        exercise = make_exercise(self.chapter)
+        return Submission.objects.create(user=self.alice, exercise=exercise, version=exercise.current_version,
+                                         code=OUTER_SOLUTION, **fields)
+
+    def test_a_crash_in_our_grading_code_fails_the_submission_without_charging_it(self):
+        submission = self.submission()
+        with mock.patch.object(grading, "evaluate", side_effect=RuntimeError("bug in the judge")):
+            self.assertIsNone(grading.grade_submission(submission.pk))
+        submission.refresh_from_db()
+        self.assertEqual((submission.status, submission.counts_as_attempt), ("error", False))
+        self.assertIn("our fault", submission.error_message)
+
+    def test_a_submission_delivered_too_often_is_failed_not_retried_forever(self):
+        submission = self.submission(status="running", deliveries=settings.GRADER_MAX_DELIVERIES)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertIsNone(grading.grade_submission(submission.pk, backend=self.FailingBackend()))
+        submission.refresh_from_db()
+        self.assertEqual((submission.status, submission.counts_as_attempt), ("error", False))
 
     def test_it_raises_for_a_retry_and_leaves_no_grade(self):
         exercise = make_exercise(self.chapter)
