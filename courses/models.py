@@ -121,7 +121,7 @@ class Chapter(models.Model):
 
     def exercises_for(self, user):
         """The chapter's graded exercises (the grader app owns them) this user may open."""
-        exercises = self.exercises.filter(retired=False)
+        exercises = self.exercises.filter(retired=False).select_related("current_version")
         if not self.course.is_staff(user):
             exercises = exercises.filter(published=True)
         return exercises

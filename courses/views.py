@@ -117,6 +117,9 @@ def interview(request, course_slug, chapter_slug):
         elif len(text) > MAX_ANSWER_CHARS:
             messages.error(request, f"Answers are limited to {MAX_ANSWER_CHARS} characters.")
         else:
+            # A changed answer goes back to the staff's review queue (the last feedback stays shown).
+            InterviewAnswer.objects.exclude(text=text).filter(user=request.user, question=question).update(
+                reviewed_at=None)
             InterviewAnswer.objects.update_or_create(user=request.user, question=question, defaults={"text": text})
             messages.success(request, "Answer saved. Compare it with the model answer below.")
         return redirect(f"{request.path}#q-{question.key}")

@@ -193,13 +193,20 @@ class Submission(models.Model):
     def finished(self):
         return self.status in (self.GRADED, self.ERROR)
 
+    # Both read .all() (newest first, by Meta.ordering) so that prefetch_related serves them.
     @property
     def grade(self):
-        return self.grades.order_by("-created_at").first()
+        return next(iter(self.grades.all()), None)
 
     @property
     def override(self):
-        return self.overrides.order_by("-created_at").first()
+        return next(iter(self.overrides.all()), None)
+
+    @property
+    def has_full_marks(self):
+        """Full marks on the version it was graded against (an override counts)."""
+        score = self.final_score
+        return score is not None and score >= self.version.max_score
 
     @property
     def final_score(self):
@@ -333,8 +340,8 @@ class WorkerHeartbeat(models.Model):
     last_seen = models.DateTimeField()
 
     @classmethod
-    def serving(cls, queue, within_s=30):
-        cutoff = timezone.now() - timedelta(seconds=within_s)
+    def serving(cls, queue):
+        cutoff = timezone.now() - timedelta(seconds=settings.GRADER_WORKER_STALE_S)
         return any(queue in beat.queues for beat in cls.objects.filter(last_seen__gte=cutoff))
 
 

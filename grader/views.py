@@ -33,15 +33,10 @@ def submitted_code(request):
     return upload.read() if upload else request.POST.get("code", "")
 
 
-def editor_code(request, exercise, history):
-    """What the editor starts with: a restored past submission, the latest one, or the starter."""
+def restored_submission(request, history):
+    """The past submission whose code ?restore= asks to put back into the editor, if it is the user's."""
     restore = request.GET.get("restore", "")
-    if restore.isdigit():
-        restored = history.filter(pk=int(restore)).first()
-        if restored:
-            return restored.code, restored
-    latest = history.first()
-    return (latest.code if latest else exercise.starter_code), None
+    return history.filter(pk=int(restore)).first() if restore.isdigit() else None
 
 
 @login_required
@@ -62,15 +57,14 @@ def exercise(request, course_slug, chapter_slug, exercise_slug):
             rejected_code = request.POST.get("code", "")
         else:
             if request.htmx:
-                return render(request, "grader/status_update.html", {
-                    **status_context(submission), "exercise": exercise,
-                    "history": exercise.submissions.filter(user=request.user),
-                    "attempts_left": exercise.attempts_left(request.user),
-                })
+                return render(request, "grader/status_update.html", page_update(submission))
             return redirect(submission)
-    history = exercise.submissions.filter(user=request.user)
-    code, restored = editor_code(request, exercise, history)
+    history = exercise.submissions.filter(user=request.user).select_related("version").prefetch_related(
+        "grades", "overrides")
     latest = history.first()
+    restored = restored_submission(request, history)
+    shown = restored or latest
+    code = shown.code if shown else exercise.starter_code
     return render(request, "grader/exercise.html", {
         **(status_context(latest) if latest else {}),
         "exercise": exercise,
@@ -106,13 +100,22 @@ def submission(request, submission_id):
     })
 
 
+def page_update(submission):
+    """The status, plus the exercise page's history and attempts left (swapped out of band)."""
+    exercise = submission.exercise
+    return {
+        **status_context(submission),
+        "refresh_page": True,
+        "history": exercise.submissions.filter(user=submission.user).select_related("version")
+        .prefetch_related("grades", "overrides"),
+        "attempts_left": exercise.attempts_left(submission.user),
+    }
+
+
 @login_required
 def submission_status(request, submission_id):
-    """The polled status; once finished it also refreshes the exercise page's history table."""
+    """The status fragment, polled every second until the grade is in; the poll that finds it
+    finished also refreshes the exercise page's history."""
     submission = get_submission(request, submission_id)
-    return render(request, "grader/status_update.html", {
-        **status_context(submission),
-        "exercise": submission.exercise,
-        "history": submission.exercise.submissions.filter(user=submission.user),
-        "attempts_left": submission.exercise.attempts_left(submission.user),
-    })
+    context = page_update(submission) if submission.finished else status_context(submission)
+    return render(request, "grader/status_update.html", context)

@@ -6,6 +6,7 @@ override wins over the automatic grade) among the student's submissions.
 
 import csv
 import io
+from urllib.parse import urlencode
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -35,9 +36,12 @@ class Cell:
     score: float | None
     maximum: float
     link: str = ""
+    full_marks: bool | None = None  # an exercise's, judged on the version it was graded against
 
     @property
     def full(self):
+        if self.full_marks is not None:
+            return self.full_marks
         return self.score is not None and self.score >= self.maximum
 
 
@@ -111,12 +115,12 @@ class Gradebook:
         exercise_best = {}
         submissions = Submission.objects.filter(
             user__in=students, exercise__chapter__course=self.course
-        ).prefetch_related("grades", "overrides")
+        ).select_related("version").prefetch_related("grades", "overrides")
         for submission in submissions:
             score = submission.final_score
             key = (submission.user_id, submission.exercise_id)
-            if score is not None and score > exercise_best.get(key, -1):
-                exercise_best[key] = score
+            if score is not None and score > exercise_best.get(key, (-1,))[0]:
+                exercise_best[key] = (score, submission.has_full_marks)
         submissions_url = reverse("staff_submissions", args=[self.course.slug])
         rows = []
         for student in students:
@@ -125,8 +129,9 @@ class Gradebook:
                 if column.kind == "quiz":
                     row.cells.append(Cell(quiz_best.get((student.pk, column.chapter.pk)), column.maximum))
                 else:
-                    link = f"{submissions_url}?student={student.username}&exercise={column.exercise.pk}"
-                    row.cells.append(Cell(exercise_best.get((student.pk, column.exercise.pk)), column.maximum, link))
+                    link = f"{submissions_url}?{urlencode({'student': student.username, 'exercise': column.exercise.pk})}"
+                    score, full = exercise_best.get((student.pk, column.exercise.pk), (None, False))
+                    row.cells.append(Cell(score, column.maximum, link, full))
             rows.append(row)
         if self.status:
             rows = [row for row in rows if row.complete == (self.status == "complete")]

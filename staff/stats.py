@@ -38,7 +38,7 @@ class QuestionStats:
 def exercise_stats(course):
     stats = []
     for exercise in Exercise.objects.filter(chapter__course=course, retired=False).select_related("chapter"):
-        submissions = list(exercise.submissions.prefetch_related("grades", "overrides"))
+        submissions = list(exercise.submissions.select_related("version").prefetch_related("grades", "overrides"))
         graded = [s for s in submissions if s.status == Submission.GRADED]
         latest_grades = [s.grade.pk for s in graded]
         failed = Counter(
@@ -49,7 +49,7 @@ def exercise_stats(course):
             submissions=sum(s.counts_as_attempt for s in submissions),
             students=len({s.user_id for s in submissions}),
             graded=len(graded),
-            full_marks=sum(s.final_score >= s.version.max_score for s in graded),
+            full_marks=sum(s.has_full_marks for s in graded),
             most_failed_check=failed[0][0] if failed else "",
             most_failed_count=failed[0][1] if failed else 0,
         ))

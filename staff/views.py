@@ -86,7 +86,7 @@ def submissions(request, course):
     if request.GET.get("status"):
         found = found.filter(status=request.GET["status"])
     return render(request, "staff/submissions.html", {
-        "course": course, "submissions": found.prefetch_related("grades", "overrides")[:500],
+        "course": course, "submissions": found.select_related("version").prefetch_related("grades", "overrides")[:500],
         "statuses": Submission.STATUSES,
     })
 

@@ -37,3 +37,15 @@ class InterviewTestCase(BaseTestCase):
         self.login(self.alice)
         self.assertNotContains(self.client.get(self.url), "bob&#x27;s secret answer")
         self.assertNotContains(self.client.get(self.url), "Model answer")
+
+    def test_a_changed_answer_goes_back_to_the_review_queue(self):
+        from django.utils import timezone
+
+        self.login(self.alice)
+        self.client.post(self.url, {"question": "why", "answer": "first"})
+        InterviewAnswer.objects.update(reviewed_at=timezone.now(), staff_score=7)
+        self.client.post(self.url, {"question": "why", "answer": "first"})
+        self.assertIsNotNone(InterviewAnswer.objects.get().reviewed_at, "the same text keeps its review")
+        self.client.post(self.url, {"question": "why", "answer": "second, better"})
+        answer = InterviewAnswer.objects.get()
+        self.assertEqual((answer.text, answer.reviewed_at, answer.staff_score), ("second, better", None, 7))

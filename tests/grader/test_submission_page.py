@@ -1,3 +1,6 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from grader.models import CheckResult, Grade, Submission, WorkerHeartbeat
 from tests.base import BaseTestCase
 from tests.grader.factories import make_exercise
@@ -68,3 +71,29 @@ class SubmissionPageTestCase(BaseTestCase):
         WorkerHeartbeat.objects.create(hostname="gpu1", queues=["gpu"], last_seen=timezone.now())
         self.login(self.alice)
         self.assertNotContains(self.client.get(self.url), "Waiting for a GPU worker")
+
+    def test_polling_a_running_submission_does_not_rebuild_the_history(self):
+        self.login(self.alice)
+        self.client.get(self.url + "status/")
+        with self.assertNumQueries(5):  # session, user, submission, grade, queue position
+            r = self.client.get(self.url + "status/")
+        self.assertNotContains(r, 'id="history"')
+
+    def test_the_poll_that_finds_it_graded_refreshes_the_history(self):
+        self.submission.status = "graded"
+        self.submission.save()
+        self.login(self.alice)
+        self.assertContains(self.client.get(self.url + "status/"), 'id="history" hx-swap-oob="true"')
+
+    def test_the_exercise_pages_queries_do_not_grow_with_the_history(self):
+        Submission.objects.filter(pk=self.submission.pk).update(status="graded")  # as the ones added below
+        self.login(self.alice)
+        url = self.exercise.get_absolute_url()
+        self.client.get(url)
+        with CaptureQueriesContext(connection) as first:
+            self.client.get(url)
+        for _ in range(5):
+            Submission.objects.create(user=self.alice, exercise=self.exercise, status="graded",
+                                      version=self.exercise.current_version, code="x")
+        with self.assertNumQueries(len(first.captured_queries)):
+            self.client.get(url)

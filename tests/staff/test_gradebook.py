@@ -59,3 +59,23 @@ class GradebookTestCase(StaffTestCase):
         self.assertEqual([r.student.username for r in book.rows], ["bob", "alice"])
         book = self.client.get(self.url, {"sort": "total"}).context["book"]
         self.assertEqual([r.student.username for r in book.rows], ["alice", "bob"])
+
+    def test_a_cell_link_encodes_the_username(self):
+        self.alice.username = "al+ice"
+        self.alice.save()
+        self.graded(self.alice, 2)
+        self.login(self.ian)
+        self.assertContains(self.client.get(self.url), "student=al%2Bice&amp;exercise=")
+        r = self.client.get("/staff/courses/torch-101/submissions/", {"student": "al+ice"})
+        self.assertEqual(len(r.context["submissions"]), 1)
+
+    def test_full_marks_are_judged_on_the_version_graded_and_agree_with_the_statistics(self):
+        from tests.grader.factories import OUTER_SPEC, read
+
+        self.graded(self.alice, 6)
+        harder = OUTER_SPEC.replace("points: 1\n    forbid", "points: 4\n    forbid")
+        self.exercise.set_version(read(harder), harder, self.exercise.current_version.solution_code)
+        self.login(self.ian)
+        cell = self.client.get(self.url).context["book"].rows[0].cells[1]
+        stats = self.client.get("/staff/courses/torch-101/stats/").context["exercises"][0]
+        self.assertEqual((cell.score, cell.maximum, cell.full, stats.full_marks), (6, 9, True, 1))
