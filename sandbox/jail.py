@@ -38,6 +38,7 @@ def gpu_nodes():
 
 def run_init(control, fds):
     """Init of one job; never returns. `control` is the supervisor's JSON job description."""
+    _drop_signal_handlers()
     for procs_file in control["cgroup_procs"]:
         with open(procs_file, "w") as handle:
             handle.write("0")
@@ -60,6 +61,16 @@ def run_init(control, fds):
         status["confined"] = False
     os.write(fds.status, json.dumps(status).encode() + b"\n")
     os._exit(0)
+
+
+def _drop_signal_handlers():
+    """The kernel delivers a signal from inside a pid namespace to its init only if init handles
+    it. Python installs a SIGINT handler: left in place, the job could interrupt the init that
+    reports its status (`kill(1, SIGINT)`) and turn its own run into a sandbox_error, which is
+    retried and never charged."""
+    for number in signal.valid_signals():
+        if callable(signal.getsignal(number)):
+            signal.signal(number, signal.SIG_DFL)
 
 
 def _wait_for(job_pid):

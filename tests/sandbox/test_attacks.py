@@ -234,6 +234,14 @@ RESULT = [p for p in os.listdir('/proc') if p.isdigit() and INPUTS.encode() in o
     assert _host_processes_mentioning(marker) == []
 
 
+def test_signalling_the_init_cannot_turn_a_run_into_a_sandbox_error(backend):
+    # A sandbox_error is retried and never charged: the job must not be able to cause one.
+    main = ("import os, signal\nfor number in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGHUP):\n"
+            "    os.kill(1, number)\nRESULT = 'still here'")
+    result = backend.run(Job(main=main))
+    assert (result.status, result.value) == (Status.OK, "still here"), result.error
+
+
 def test_kill_all_in_one_job_does_not_touch_another_job(forkserver):
     victim = {}
     thread = threading.Thread(target=lambda: victim.setdefault("result", forkserver.run(
