@@ -75,12 +75,11 @@ def _drop_signal_handlers():
 
 def _wait_for(job_pid):
     while True:  # as init we also reap orphans until the job process itself is done
-        pid, status, usage = os.wait3(0)
+        pid, status = os.wait()
         if pid == job_pid:
             return {
                 "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                 "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-                "cpu_s": usage.ru_utime + usage.ru_stime,
             }
 
 

@@ -165,7 +165,10 @@ class Backend:
         except (OSError, cgroups.CgroupError) as exc:
             return Result(Status.SANDBOX_ERROR, error=f"cannot prepare the job's cgroup: {exc}")
         control = {"limits": limits.for_child(), "device": job.device}
-        pipes = _JobPipes(input_frame)
+        try:
+            pipes = _JobPipes(input_frame)
+        except OSError as exc:  # out of file descriptors or memory: ours, so retryable
+            return Result(Status.SANDBOX_ERROR, error=f"cannot create the job's pipes: {exc}")
         try:
             handle = self._start(job, slot_index, control, pipes)
             started = time.monotonic()  # after a fork server restart, which is not the job's time
@@ -176,14 +179,14 @@ class Backend:
             self._drain(pipes, collected, limits)
             self._finish(handle)
             result = self._verdict(collected, slot, limits)
+            result.cpu_s = slot.cpu_seconds()
+            result.peak_memory_bytes = slot.peak_memory_bytes()
         except (SandboxFault, OSError, cgroups.CgroupError) as exc:
             slot.kill_all()
             return Result(Status.SANDBOX_ERROR, error=str(exc) or repr(exc))
         finally:
             pipes.close()
         result.wall_s = wall_s
-        result.cpu_s = slot.cpu_seconds()
-        result.peak_memory_bytes = slot.peak_memory_bytes()
         result.stdout = collected.data["stdout"].decode("utf-8", errors="replace")
         result.stderr = collected.data["stderr"].decode("utf-8", errors="replace")
         result.output_truncated = collected.output_truncated
