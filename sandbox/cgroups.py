@@ -1,12 +1,13 @@
 """Per-slot cgroup v1 groups (memory, pids, cpuacct), owned by the trusted supervisor.
 
-Each slot has one group per controller at /sys/fs/cgroup/<controller>/torchgrade/<pid>-slot-<n>.
+Each slot has one group per controller at /sys/fs/cgroup/<controller>/torchgrade/<hostname>_<pid>_<n>.
 The supervisor (root) sets the limits and resets the counters before every job, and afterwards
 kills every process left in the group. Only `cgroup.procs` is handed to the sandbox uid, so a job
 can move itself in but cannot change its limits.
 """
 import os
 import signal
+import socket
 import time
 
 ROOT = "/sys/fs/cgroup"
@@ -68,15 +69,24 @@ def _supervisor_is_alive(pid):
     return True
 
 
+def group_name(slot_index):
+    """Slot groups live in the host's hierarchy, which worker containers on one host share: the
+    hostname (a container's own) keeps two supervisors with the same pid from meeting."""
+    return f"{socket.gethostname()}_{os.getpid()}_{slot_index}"
+
+
 def remove_stale_groups():
-    """Empty and remove the slot groups of supervisors that no longer run (killed, crashed)."""
+    """Empty and remove this host's slot groups whose supervisor no longer runs (killed, crashed).
+    Groups of other hosts (containers) are not ours to judge: their pids mean nothing here."""
+    host = socket.gethostname()
     for controller in CONTROLLERS:
         parent = os.path.join(ROOT, controller, PARENT)
         if not os.path.isdir(parent):
             continue
         for name in os.listdir(parent):
-            owner = name.split("-", 1)[0]
-            if owner.isdigit() and int(owner) != os.getpid() and not _supervisor_is_alive(int(owner)):
+            owner_host, _, owner_pid = name.rpartition("_")[0].rpartition("_")
+            if (owner_host == host and owner_pid.isdigit() and int(owner_pid) != os.getpid()
+                    and not _supervisor_is_alive(int(owner_pid))):
                 directory = os.path.join(parent, name)
                 kill_all_in([directory])
                 os.rmdir(directory)

@@ -1,6 +1,7 @@
 """Ordinary jobs on both backends: values, inputs, output capture, tracebacks, exits, tensors."""
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -167,9 +168,12 @@ def test_fork_server_death_mid_job_is_a_sandbox_error_and_it_restarts():
         assert backend.run(Job(main="RESULT = 'back'")).value == "back"
 
 
+def _slot_dirs(name):
+    return {c: os.path.join(cgroups.ROOT, c, cgroups.PARENT, name) for c in cgroups.CONTROLLERS}
+
+
 def test_stale_slot_cgroups_of_dead_supervisors_are_removed():
-    dead_pid = _a_dead_pid()
-    stale = {c: os.path.join(cgroups.ROOT, c, cgroups.PARENT, f"{dead_pid}-slot-0") for c in cgroups.CONTROLLERS}
+    stale = _slot_dirs(f"{socket.gethostname()}_{_a_dead_pid()}_0")
     for directory in stale.values():
         os.makedirs(directory, exist_ok=True)
     sleeper = subprocess.Popen(["sleep", "60"])
@@ -178,6 +182,19 @@ def test_stale_slot_cgroups_of_dead_supervisors_are_removed():
     with create_backend("bwrap", slots=1):
         assert not any(os.path.exists(directory) for directory in stale.values())
     assert sleeper.wait(timeout=5) == -signal.SIGKILL
+
+
+def test_slot_cgroups_of_another_host_are_left_alone():
+    # Worker containers share the host's cgroup tree; their pids mean nothing in ours.
+    other = _slot_dirs(f"another-container_{_a_dead_pid()}_0")
+    for directory in other.values():
+        os.makedirs(directory, exist_ok=True)
+    try:
+        with create_backend("bwrap", slots=1):
+            assert all(os.path.isdir(directory) for directory in other.values())
+    finally:
+        for directory in other.values():
+            os.rmdir(directory)
 
 
 def _a_dead_pid():
