@@ -1,5 +1,6 @@
 """Malicious programs, each asserting the contained outcome (DESIGN.md's attack classes)."""
 import errno
+import glob
 import os
 import signal
 import socket
@@ -10,7 +11,7 @@ import uuid
 
 import pytest
 
-from sandbox import Job, Limits, Status
+from sandbox import Job, Limits, Status, cgroups
 from sandbox.wire import Unsupported
 
 from .conftest import PLANTED_SECRET
@@ -234,6 +235,14 @@ RESULT = [p for p in os.listdir('/proc') if p.isdigit() and INPUTS.encode() in o
     assert _host_processes_mentioning(marker) == []
 
 
+def _wait_until_a_job_runs(timeout=30):
+    procs = glob.glob(os.path.join(cgroups.ROOT, "pids", cgroups.PARENT, f"{cgroups.group_name('*')}", "cgroup.procs"))
+    deadline = time.monotonic() + timeout
+    while not any(open(path).read().strip() for path in procs):
+        assert time.monotonic() < deadline, "no job started"
+        time.sleep(0.02)
+
+
 def test_signalling_the_init_cannot_turn_a_run_into_a_sandbox_error(backend):
     # A sandbox_error is retried and never charged: the job must not be able to cause one.
     main = ("import os, signal\nfor number in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGHUP):\n"
@@ -247,7 +256,7 @@ def test_kill_all_in_one_job_does_not_touch_another_job(forkserver):
     thread = threading.Thread(target=lambda: victim.setdefault("result", forkserver.run(
         Job(main="import time\ntime.sleep(1.5)\nRESULT = 'survived'"))))
     thread.start()
-    time.sleep(0.5)
+    _wait_until_a_job_runs()  # the victim must really be running when the attacker strikes
     attacker = forkserver.run(Job(main="import os, signal, subprocess\nown_child = subprocess.Popen(['sleep', '10'])\n"
                                        "os.kill(-1, signal.SIGKILL)\nRESULT = own_child.wait()"))
     thread.join()

@@ -117,18 +117,21 @@ def test_jobs_do_not_share_random_state(forkserver):
 
 
 def test_slots_bound_concurrency(forkserver):
-    """Three 1-second jobs on two slots take two rounds."""
-    job = Job(main="import time\ntime.sleep(1)\nRESULT = 1")
+    """Three 1-second jobs on two slots: two run together, never three."""
+    job = Job(main="import time\nstart = time.time()\ntime.sleep(1)\nRESULT = [start, time.time()]")
     results = []
-    started = time.monotonic()
     threads = [threading.Thread(target=lambda: results.append(forkserver.run(job))) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
     assert [r.status for r in results] == [Status.OK] * 3
-    assert 2.0 <= elapsed < 3.5
+    intervals = [r.value for r in results]
+
+    def running_at(moment):
+        return sum(start <= moment < end for start, end in intervals)
+
+    assert max(running_at(start) for start, _ in intervals) == 2
 
 
 def _descendants(root_pid):
