@@ -20,6 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import recreate_database  # noqa: E402 - bench/ is the script's own folder
+
+from torchgrade.stats import percentile  # noqa: E402
+
 EXERCISE_YAML = """
 title: Add one
 entry: {function: add_one}
@@ -35,20 +39,12 @@ def choose_database():
     import psycopg
 
     try:
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=2) as c:
-            c.execute("DROP DATABASE IF EXISTS torchgrade_bench WITH (FORCE)")
-            c.execute("CREATE DATABASE torchgrade_bench")
-        return "postgres://postgres@127.0.0.1:5432/torchgrade_bench"
+        return recreate_database("torchgrade_bench", connect_timeout=2)
     except psycopg.OperationalError:
         path = ROOT / "var" / "bench.sqlite3"
         path.parent.mkdir(exist_ok=True)
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main():
@@ -57,13 +53,13 @@ def main():
     parser.add_argument("--burst", type=int, default=60)
     args = parser.parse_args()
 
-    from torchgrade.broker import ensure_broker
+    from torchgrade.broker import ensure_broker, with_database
 
     os.environ.update({
         "TORCHGRADE_DEV": "1",
         "DJANGO_SETTINGS_MODULE": "torchgrade.settings",
         "DATABASE_URL": choose_database(),
-        "CELERY_BROKER_URL": ensure_broker().rsplit("/", 1)[0] + "/14",
+        "CELERY_BROKER_URL": with_database(ensure_broker(), 14),
     })
     import django
 
@@ -110,7 +106,7 @@ def main():
                     sys.exit("timed out waiting for gradings")
                 time.sleep(0.005)
 
-        for warm in range(2):  # every pool process starts its fork server on its first task
+        for warm in range(2):  # one grading per pool process, so that both have served a task before the timing
             wait_graded([Submission.create_for(users[warm], exercise, SOLUTION).pk])
 
         latencies = []

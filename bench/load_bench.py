@@ -33,7 +33,10 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATABASE = "torchgrade_load"
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+from common import drop_database, recreate_database  # noqa: E402 - bench/ is the script's own folder
+
+from torchgrade.stats import percentile  # noqa: E402
 PORT = 8765
 PASSWORD = "load-bench-password"
 # Between two page views a reader reads for a while (a real one reads for minutes): 50 readers
@@ -99,26 +102,6 @@ class Student:
         return int(match.group(1))
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def create_database():
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
-
-
-def drop_database():
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-
-
 def start(command, log_name):
     log = open(ROOT / "var" / log_name, "w")
     return subprocess.Popen(command, cwd=ROOT, env=os.environ, stdout=log, stderr=subprocess.STDOUT,
@@ -143,16 +126,16 @@ def main():
     args = parser.parse_args()
     began = time.monotonic()
 
-    from torchgrade.broker import ensure_broker
+    from torchgrade.broker import ensure_broker, with_database
 
-    broker_url = ensure_broker().rsplit("/", 1)[0] + "/13"
+    broker_url = with_database(ensure_broker(), 13)
+    database_url = recreate_database(DATABASE)
     os.environ.update({
-        "TORCHGRADE_DEV": "1", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "torchgrade.bench_settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "CELERY_BROKER_URL": broker_url,
+        "TORCHGRADE_DEV": "1", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "torchgrade.dev_settings",
+        "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url,
         "RATE_LIMIT_REQUESTS": "0",
     })
     (ROOT / "var").mkdir(exist_ok=True)
-    create_database()
     processes = []
     try:
         import django
@@ -273,7 +256,7 @@ def main():
         from django.db import connections
 
         connections.close_all()
-        drop_database()
+        drop_database(DATABASE)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sandbox import Job, Limits, Status, create_backend  # noqa: E402
+from torchgrade.stats import percentile  # noqa: E402
 
 LIMITS = Limits(wall_s=60, cpu_s=60)
 TINY = Job(main="import torch\nx = torch.tensor([2.0, 3.0], requires_grad=True)\n"
@@ -63,11 +64,11 @@ def measure(kind):
     with create_backend(kind, slots=CONCURRENCY) as backend:
         start_up = time.perf_counter() - started
         run_checked(backend, TINY)  # warm the supervisor's own imports
-        samples = sorted(latencies(backend, TINY, sequential))
+        samples = latencies(backend, TINY, sequential)
         return {
             "start_up_s": start_up,
             "p50_ms": statistics.median(samples) * 1000,
-            "p95_ms": samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))] * 1000,
+            "p95_ms": percentile(samples, 95) * 1000,
             "tiny_jobs_per_s": throughput(backend, TINY, concurrent_tiny),
             "training_jobs_per_s": throughput(backend, TRAINING, concurrent_training),
         }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from courses.loader import SLUG_RE, ChapterExtension, load_yaml
 
-from .models import Exercise, ExerciseValidation
+from .models import Exercise
 from .spec import read_spec
 
 FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
@@ -42,12 +42,6 @@ def check_python(path, text, problems):
         ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         problems.add(path, exc.lineno or 1, f"syntax error: {exc.msg}")
-
-
-def failed_validation(exercise):
-    """A version whose validation failed is never published, whatever the folder says."""
-    validation = exercise.latest_validation()
-    return validation is not None and validation.status == ExerciseValidation.FAILED
 
 
 PUBLISHED_LINE = re.compile(r"^published:.*$", re.M)
@@ -108,7 +102,7 @@ class ExercisesExtension(ChapterExtension):
                 },
             )
             exercise.set_version(spec, data.spec_source, data.solution)
-            if exercise.published and failed_validation(exercise):
+            if exercise.published and exercise.failed_validation():
                 exercise.published = False
                 exercise.save(update_fields=["published"])
             kept.append(exercise.pk)

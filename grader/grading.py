@@ -1,4 +1,4 @@
-"""Grade a submission: the trusted side of DESIGN.md's steps 4-9.
+"""Grade a submission: the trusted side of steps 4-9 of the flow in the project's design notes.
 
 The student's code and the reference solution each run once in the sandbox on the same probes
 (in parallel); the score is computed here from the data that came back. A sandbox_error is ours:
@@ -83,7 +83,10 @@ def evaluate(version, code, seed, backend=None):
             Job(main=HARNESS_SOURCE, files={STUDENT_FILE: source}, inputs=plan.inputs, limits=limits, device=device)
             for source in (code, version.solution_code)
         ]
-        student_result, reference_result = _pool.map(backend.run, jobs)
+        if code == version.solution_code:  # validating the reference: one run answers for both
+            student_result = reference_result = backend.run(jobs[0])
+        else:
+            student_result, reference_result = _pool.map(backend.run, jobs)
         for result in (student_result, reference_result):
             if result.status is Status.SANDBOX_ERROR:
                 raise SandboxUnavailable(result.error)

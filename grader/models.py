@@ -116,9 +116,16 @@ class Exercise(models.Model):
         return self.current_version.validations.first() if self.current_version else None
 
     def can_publish(self):
-        """Only an exercise whose current version passed validation may be published."""
+        """Publishing from the site needs a passing validation of the current version."""
+        return self._latest_validation_is(ExerciseValidation.PASSED)
+
+    def failed_validation(self):
+        """A version whose validation failed is never published, whatever the course folder says."""
+        return self._latest_validation_is(ExerciseValidation.FAILED)
+
+    def _latest_validation_is(self, status):
         validation = self.latest_validation()
-        return validation is not None and validation.status == ExerciseValidation.PASSED
+        return validation is not None and validation.status == status
 
     def set_version(self, spec, spec_source, solution_code):
         """Record a new version if the checks or the reference solution changed."""

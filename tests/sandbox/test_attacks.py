@@ -1,4 +1,4 @@
-"""Malicious programs, each asserting the contained outcome (DESIGN.md's attack classes)."""
+"""Malicious programs, each asserting the contained outcome (the attack classes of the project's design notes)."""
 import errno
 import glob
 import os
