@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -25,7 +26,9 @@ def database_url():
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("end-to-end tests need PostgreSQL (a worker process cannot see SQLite's in-memory test DB)")
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    # DATABASE_URL with the test database's name (pytest-django renamed it), password kept
+    original = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(original._replace(path=f"/{db['NAME']}"))
 
 
 class Worker:
