@@ -1,17 +1,22 @@
-"""Per-slot cgroup v1 groups (memory, pids, cpuacct), owned by the trusted supervisor.
+"""Per-slot cgroup v1 groups (memory, pids, cpuacct, cpu), owned by the trusted supervisor.
 
-Each slot has one group per controller at /sys/fs/cgroup/<controller>/torchgrade/<hostname>_<pid>_<n>.
+Each slot has one group per controller at /sys/fs/cgroup/<controller>/torchgrade/<hostname>_<pid>_<backend>.<slot>.
 The supervisor (root) sets the limits and resets the counters before every job, and afterwards
 kills every process left in the group. Only `cgroup.procs` is handed to the sandbox uid, so a job
 can move itself in but cannot change its limits.
 """
+import itertools
 import os
 import signal
 import socket
 import time
 
 ROOT = "/sys/fs/cgroup"
-CONTROLLERS = ("memory", "pids", "cpuacct")
+CONTROLLERS = ("memory", "pids", "cpuacct", "cpu")
+# A job gets at most one CPU's worth of time per period however many threads it starts, so it
+# cannot slow down the jobs beside it (the student's own reference run, or other students').
+CPU_PERIOD_US = 100_000
+CPU_QUOTA_US = 100_000
 PARENT = "torchgrade"
 KILL_TIMEOUT_S = 5.0
 
@@ -69,10 +74,16 @@ def _supervisor_is_alive(pid):
     return True
 
 
-def group_name(slot_index):
-    """Slot groups live in the host's hierarchy, which worker containers on one host share: the
-    hostname (a container's own) keeps two supervisors with the same pid from meeting."""
-    return f"{socket.gethostname()}_{os.getpid()}_{slot_index}"
+_backend_numbers = itertools.count()
+
+
+def slot_group_names(slots):
+    """Names for one backend's slot groups: <hostname>_<pid>_<backend>.<slot>. Slot groups live in
+    the host's hierarchy, which worker containers on one host share: the hostname (a container's
+    own) keeps two supervisors with the same pid apart, and the backend number two backends of
+    one process."""
+    backend = next(_backend_numbers)
+    return [f"{socket.gethostname()}_{os.getpid()}_{backend}.{slot}" for slot in range(slots)]
 
 
 def remove_stale_groups():
@@ -123,6 +134,8 @@ class SlotCgroup:
         _write(self._file("memory", "memory.max_usage_in_bytes"), 0)
         _write(self._file("pids", "pids.max"), limits.processes)
         _write(self._file("cpuacct", "cpuacct.usage"), 0)
+        _write(self._file("cpu", "cpu.cfs_period_us"), CPU_PERIOD_US)
+        _write(self._file("cpu", "cpu.cfs_quota_us"), CPU_QUOTA_US)
         self._oom_kills_before = self.oom_kills()
 
     def oom_kills(self):

@@ -102,7 +102,7 @@ class Backend:
             cgroups.remove_stale_groups()
             host.remove_stale_staging()
             self._staging = host.stage_runtime()
-            self._slots = [cgroups.SlotCgroup(cgroups.group_name(index), uid) for index in range(slots)]
+            self._slots = [cgroups.SlotCgroup(name, uid) for name in cgroups.slot_group_names(slots)]
         except OSError as exc:
             raise IsolationUnavailable(f"cannot set up the sandbox: {exc}") from exc
         self._free_slots = queue.Queue()

@@ -237,7 +237,7 @@ RESULT = [p for p in os.listdir('/proc') if p.isdigit() and INPUTS.encode() in o
 
 
 def _wait_until_a_job_runs(timeout=30):
-    procs = glob.glob(os.path.join(cgroups.ROOT, "pids", cgroups.PARENT, f"{cgroups.group_name('*')}", "cgroup.procs"))
+    procs = glob.glob(os.path.join(cgroups.ROOT, "pids", cgroups.PARENT, f"{socket.gethostname()}_{os.getpid()}_*", "cgroup.procs"))
     deadline = time.monotonic() + timeout
     while not any(open(path).read().strip() for path in procs):
         assert time.monotonic() < deadline, "no job started"

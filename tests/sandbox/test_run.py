@@ -175,7 +175,7 @@ def _slot_dirs(name):
 
 
 def test_stale_slot_cgroups_of_dead_supervisors_are_removed():
-    stale = _slot_dirs(f"{socket.gethostname()}_{_a_dead_pid()}_0")
+    stale = _slot_dirs(f"{socket.gethostname()}_{_a_dead_pid()}_0.0")
     for directory in stale.values():
         os.makedirs(directory, exist_ok=True)
     sleeper = subprocess.Popen(["sleep", "60"])
@@ -188,7 +188,7 @@ def test_stale_slot_cgroups_of_dead_supervisors_are_removed():
 
 def test_slot_cgroups_of_another_host_are_left_alone():
     # Worker containers share the host's cgroup tree; their pids mean nothing in ours.
-    other = _slot_dirs(f"another-container_{_a_dead_pid()}_0")
+    other = _slot_dirs(f"another-container_{_a_dead_pid()}_0.0")
     for directory in other.values():
         os.makedirs(directory, exist_ok=True)
     try:
@@ -229,3 +229,29 @@ def test_check_command_reports_ok():
     completed = subprocess.run([sys.executable, "-m", "sandbox", "check"], cwd=REPO, capture_output=True,
                                text=True, timeout=120)
     assert (completed.returncode, completed.stdout) == (0, "OK\n"), completed.stderr
+
+
+def test_two_backends_in_one_process_keep_their_own_slot_groups(forkserver):
+    with create_backend("bwrap", slots=1):
+        pass
+    assert forkserver.run(Job(main="RESULT = 'untouched'")).value == "untouched"
+
+
+def test_a_job_cannot_use_more_than_one_cpu(forkserver):
+    """Four busy threads for 0.6 s of wall time get at most about 0.6 s of CPU, not 2.4 s."""
+    main = """
+import threading, time
+def spin():
+    end = time.time() + 0.6
+    while time.time() < end:
+        pass
+threads = [threading.Thread(target=spin) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+RESULT = 'done'
+"""
+    result = forkserver.run(Job(main=main, limits=Limits(cpu_s=5, wall_s=10)))
+    assert result.value == "done", result.error
+    assert result.cpu_s < 0.9
