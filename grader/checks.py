@@ -55,6 +55,19 @@ class RunAnswers:
         return answer
 
 
+class SplitAnswers:
+    """The answers of a student whose probes ran in several jobs (visible and hidden checks)."""
+
+    def __init__(self, parts):
+        self._run_of = {probe["id"]: answers for probes, answers in parts for probe in probes}
+
+    def answer(self, probe_id):
+        run = self._run_of.get(probe_id)
+        if run is None:
+            raise Mismatch("your program returned no answer for this test")
+        return run.answer(probe_id)
+
+
 def judge_check(plan, student, reference, source):
     check = plan.check
     if check["kind"] == "api":

@@ -310,6 +310,8 @@ class Grade(models.Model):
     stdout = models.TextField(blank=True)
     stderr = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    # What the hidden checks' job printed and how it ended: for staff only, never for the student.
+    staff_output = models.TextField(blank=True)
     loss_history = models.JSONField(default=dict, blank=True)
 
     class Meta:

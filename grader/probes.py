@@ -79,9 +79,16 @@ class Plan:
     probes: list
     checks: list
 
-    @property
-    def inputs(self):
-        return {"entry": self.entry, "probes": self.probes}
+    def __post_init__(self):
+        self._hidden = {probe_id for check in self.checks if check.check["hidden"] for probe_id in check.probe_ids}
+
+    def hidden_probe(self, probe_id):
+        """Whether the probe belongs to a hidden check: its job's output is never shown."""
+        return probe_id in self._hidden
+
+    def inputs(self, probes):
+        """What one sandbox job receives: the entry point and some of the probes."""
+        return {"entry": self.entry, "probes": probes}
 
 
 def build_plan(spec, seed):

@@ -36,10 +36,11 @@ def retry_later(task, exc):
 @shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
 def grade_submission_task(self, submission_id):
     from . import grading
+    from .evaluation import SandboxUnavailable
 
     try:
         grading.grade_submission(submission_id, worker=self.request.hostname or "")
-    except grading.SandboxUnavailable as exc:
+    except SandboxUnavailable as exc:
         Submission.objects.filter(pk=submission_id, status=Submission.RUNNING).update(status=Submission.QUEUED)
         retry_later(self, exc)
         grading.fail(submission_id, "The grader is having trouble right now. This submission does not "
@@ -50,13 +51,14 @@ def grade_submission_task(self, submission_id):
 def regrade_submission_task(self, submission_id, version_id=None, batch_id=None, actor_id=None):
     from . import grading
     from .checks import ReferenceFailed
+    from .evaluation import SandboxUnavailable
 
     submission = Submission.objects.select_related("exercise__chapter__course", "user").get(pk=submission_id)
     version = submission.exercise.versions.get(pk=version_id) if version_id else None
     before = submission.final_score
     try:
         grade = grading.regrade(submission, version)
-    except grading.SandboxUnavailable as exc:
+    except SandboxUnavailable as exc:
         retry_later(self, exc)
         log.error("regrade gave up after sandbox failures", extra={"submission": submission_id})
     except ReferenceFailed:
@@ -70,12 +72,13 @@ def regrade_submission_task(self, submission_id, version_id=None, batch_id=None,
 
 @shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
 def validate_exercise_task(self, validation_id):
-    from . import grading, validation
+    from . import validation
+    from .evaluation import SandboxUnavailable
 
     record = ExerciseValidation.objects.select_related("version__exercise").get(pk=validation_id)
     try:
         record.record(validation.validate(record.version, record.version.exercise.starter_code))
-    except grading.SandboxUnavailable as exc:
+    except SandboxUnavailable as exc:
         retry_later(self, exc)
         log.error("validation gave up after sandbox failures", extra={"validation": validation_id})
 

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 
 from .checks import ReferenceFailed
-from .grading import evaluate
+from .grading import judge
 
 
 @dataclass
@@ -30,10 +30,10 @@ class Validation:
 
 def run_code(version, code, seed, backend):
     began = time.monotonic()
-    evaluation = evaluate(version, code, seed, backend)
+    evaluation = judge(version, code, seed, backend)
     return CodeRun(
         score=evaluation.score, max_score=evaluation.max_score, seconds=time.monotonic() - began,
-        peak_memory_bytes=evaluation.student.peak_memory_bytes if evaluation.student else 0,
+        peak_memory_bytes=evaluation.peak_memory_bytes,
         failures=[f"{check['name']}: {o.message}" for check, o in evaluation.outcomes if not o.passed],
     )
 

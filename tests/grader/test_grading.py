@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from grader import grading
+from grader.evaluation import SandboxUnavailable
 from grader.models import Grade, Submission
 from sandbox import Result, Status
 from tests.base import BaseTestCase
@@ -233,7 +234,7 @@ class SandboxFailureTestCase(BaseTestCase):
 
     def test_a_crash_in_our_grading_code_fails_the_submission_without_charging_it(self):
         submission = self.submission()
-        with mock.patch.object(grading, "evaluate", side_effect=RuntimeError("bug in the judge")):
+        with mock.patch.object(grading, "judge", side_effect=RuntimeError("bug in the judge")):
             self.assertIsNone(grading.grade_submission(submission.pk))
         submission.refresh_from_db()
         self.assertEqual((submission.status, submission.counts_as_attempt), ("error", False))
@@ -251,7 +252,7 @@ class SandboxFailureTestCase(BaseTestCase):
         submission = Submission.objects.create(
             user=self.alice, exercise=exercise, version=exercise.current_version, code=OUTER_SOLUTION,
         )
-        with self.assertRaises(grading.SandboxUnavailable):
+        with self.assertRaises(SandboxUnavailable):
             grading.grade_submission(submission.pk, backend=self.FailingBackend())
         self.assertFalse(Grade.objects.exists())
         grading.fail(submission.pk, "gave up")

@@ -1,6 +1,7 @@
 from unittest import mock
 
 from grader import grading
+from grader.evaluation import SandboxUnavailable
 from grader.models import ExerciseValidation
 from grader.tasks import validate_exercise_task
 from sandbox import Result, Status
@@ -20,7 +21,7 @@ class ValidationTaskTestCase(BaseTestCase):
         exercise = make_exercise(self.chapter)
         record = ExerciseValidation.objects.create(version=exercise.current_version)
         with mock.patch.object(grading, "get_backend", return_value=BrokenSandbox()):
-            with self.assertRaises(grading.SandboxUnavailable):  # a direct call re-raises instead of retrying
+            with self.assertRaises(SandboxUnavailable):  # a direct call re-raises instead of retrying
                 validate_exercise_task(record.pk)
         record.refresh_from_db()
         exercise.refresh_from_db()

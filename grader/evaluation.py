@@ -1,0 +1,143 @@
+"""Run and judge one piece of code against an exercise spec: steps 5-8 of the design's flow.
+
+Plain Python (no Django), so that the site, validation and `try_exercise` grade exactly alike.
+
+The student's code runs in up to two sandbox jobs: one with the probes of the visible checks and
+one with the probes of the hidden checks. Only the visible job's output (stdout, stderr, its
+error) may reach the student; the hidden job's is kept for staff. A separate job is the only
+way to be sure: inside one process the code can print its inputs, keep a file descriptor it
+saved at import time, or raise an exception carrying them. The reference solution runs once on
+every probe; its output is never shown. A sandbox_error (ours) raises SandboxUnavailable so the
+caller retries; it never costs the student an attempt.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox import Job, Limits, Result, Status
+
+from .checks import ReferenceFailed, RunAnswers, SplitAnswers, judge_check
+from .probes import build_plan
+
+HARNESS_SOURCE = Path(__file__).with_name("harness.py").read_text()
+STUDENT_FILE = "submission.py"
+_pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sandbox-run")
+
+
+class SandboxUnavailable(Exception):
+    """The sandbox failed on our side; retry later."""
+
+
+def limits_for(spec: dict) -> Limits:
+    limits = spec["limits"]
+    return Limits(
+        wall_s=float(limits["wall_s"]),
+        cpu_s=float(limits["cpu_s"]),
+        memory_bytes=int(limits["memory_mb"]) << 20,
+        output_bytes=int(limits["output_kb"]) * 1024,
+    )
+
+
+def job_device(exercise_device: str, backend) -> str:
+    if exercise_device == "cuda" or (exercise_device == "any" and backend.has_gpu):
+        return "cuda"
+    return "cpu"
+
+
+def max_score(spec: dict) -> float:
+    return sum(check["points"] for check in spec["checks"])
+
+
+def failure_of(result: Result | None) -> str:
+    """Why a student's run produced no usable answers, in the words the student sees."""
+    if result is None or result.status is Status.OK:
+        return ""
+    return result.error or f"the program ended with status {result.status.value}"
+
+
+@dataclass
+class Evaluation:
+    score: float
+    max_score: float
+    outcomes: list  # (check dict, Outcome), in the spec's order
+    shown: Result | None  # the visible job: its output and error may be shown to the student
+    hidden: Result | None  # the hidden job: for staff only
+    device: str
+
+    @property
+    def runs(self) -> list[Result]:
+        return [run for run in (self.shown, self.hidden) if run is not None]
+
+    @property
+    def sandbox_status(self) -> str:
+        """The first status that was not ok (visible job first), or ok; not_run without a job."""
+        runs = self.runs
+        return next((r.status.value for r in runs if not r.ok), "ok") if runs else "not_run"
+
+    @property
+    def wall_s(self) -> float:
+        return max((run.wall_s for run in self.runs), default=0.0)
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(run.cpu_s for run in self.runs)
+
+    @property
+    def peak_memory_bytes(self) -> int:
+        return max((run.peak_memory_bytes for run in self.runs), default=0)
+
+    @property
+    def staff_output(self) -> str:
+        """What the hidden job printed and how it ended: never shown to the student."""
+        run = self.hidden
+        if run is None:
+            return ""
+        parts = [f"[hidden checks: {run.status.value}] {failure_of(run)}".rstrip()]
+        parts += [f"--- {name}\n{text}" for name, text in (("stdout", run.stdout), ("stderr", run.stderr)) if text]
+        return "\n".join(parts)
+
+
+def evaluate(spec: dict, solution_code: str, code: str, seed: int, backend) -> Evaluation:
+    """Grade `code` against `spec`, with `solution_code` as the reference, on inputs from `seed`.
+
+    Raises SandboxUnavailable (ours, retry) or ReferenceFailed (the exercise is broken).
+    """
+    plan = build_plan(spec, seed)
+    visible = [p for p in plan.probes if not plan.hidden_probe(p["id"])]
+    hidden = [p for p in plan.probes if plan.hidden_probe(p["id"])]
+    device = job_device(spec["device"], backend) if plan.probes else "cpu"
+    limits = limits_for(spec)
+
+    def job(source, probes):
+        return Job(main=HARNESS_SOURCE, files={STUDENT_FILE: source}, inputs=plan.inputs(probes),
+                   limits=limits, device=device)
+
+    shown = hidden_run = None
+    student = reference = RunAnswers(None, failure="no sandbox run was needed")
+    if plan.probes:
+        reference_job = job(solution_code, plan.probes)
+        student_jobs = [job(code, probes) for probes in (visible, hidden) if probes]
+        if code == solution_code:  # validating the reference: its one run answers for the student too
+            results = [backend.run(reference_job)]
+        else:
+            results = list(_pool.map(backend.run, [reference_job, *student_jobs]))
+        for result in results:
+            if result.status is Status.SANDBOX_ERROR:
+                raise SandboxUnavailable(result.error)
+        reference_result = results[0]
+        if not reference_result.ok:
+            raise ReferenceFailed(f"the reference solution did not run: {failure_of(reference_result)}")
+        reference = RunAnswers(reference_result.value)
+        if code == solution_code:
+            student = RunAnswers(reference_result.value)
+            shown, hidden_run = (reference_result if visible else None), (reference_result if hidden else None)
+        else:
+            runs = iter(results[1:])
+            shown = next(runs) if visible else None
+            hidden_run = next(runs) if hidden else None
+            student = SplitAnswers([(probes, RunAnswers(run.value, failure=failure_of(run)))
+                                    for probes, run in ((visible, shown), (hidden, hidden_run)) if run is not None])
+    outcomes = [(p.check, judge_check(p, student, reference, code)) for p in plan.checks]
+    score = sum(check["points"] for check, outcome in outcomes if outcome.passed)
+    return Evaluation(score, max_score(spec), outcomes, shown, hidden_run, device)
