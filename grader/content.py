@@ -44,6 +44,28 @@ def check_python(path, text, problems):
         problems.add(path, exc.lineno or 1, f"syntax error: {exc.msg}")
 
 
+def read_exercise(exercise_dir, problems) -> ExerciseData | None:
+    """One exercise folder, checked; None (with its problems recorded) if it cannot be used."""
+    missing = [name for name in FILES if not (exercise_dir / name).is_file()]
+    for name in missing:
+        problems.add(exercise_dir / name, 1, "missing file")
+    if missing:
+        return None
+    texts = {name: read_text(exercise_dir / name, problems) for name in FILES}
+    if None in texts.values():
+        return None
+    data = load_yaml(exercise_dir / "exercise.yaml", problems, text=texts["exercise.yaml"])
+    if data is None:
+        return None
+    spec = read_spec(exercise_dir / "exercise.yaml", data, problems)
+    for name in ("starter.py", "solution.py"):
+        check_python(exercise_dir / name, texts[name], problems)
+    return ExerciseData(
+        slug=exercise_dir.name, spec=spec, spec_source=texts["exercise.yaml"],
+        prompt=texts["prompt.md"], starter=texts["starter.py"], solution=texts["solution.py"],
+    )
+
+
 PUBLISHED_LINE = re.compile(r"^published:.*$", re.M)
 
 
@@ -68,24 +90,9 @@ class ExercisesExtension(ChapterExtension):
             if not SLUG_RE.match(exercise_dir.name):
                 problems.add(exercise_dir, 1, "an exercise folder's name is its slug: use lowercase-with-dashes")
                 continue
-            missing = [name for name in FILES if not (exercise_dir / name).is_file()]
-            for name in missing:
-                problems.add(exercise_dir / name, 1, "missing file")
-            if missing:
-                continue
-            texts = {name: read_text(exercise_dir / name, problems) for name in FILES}
-            if None in texts.values():
-                continue
-            data = load_yaml(exercise_dir / "exercise.yaml", problems, text=texts["exercise.yaml"])
-            if data is None:
-                continue
-            spec = read_spec(exercise_dir / "exercise.yaml", data, problems)
-            for name in ("starter.py", "solution.py"):
-                check_python(exercise_dir / name, texts[name], problems)
-            exercises.append(ExerciseData(
-                slug=exercise_dir.name, spec=spec, spec_source=texts["exercise.yaml"],
-                prompt=texts["prompt.md"], starter=texts["starter.py"], solution=texts["solution.py"],
-            ))
+            data = read_exercise(exercise_dir, problems)
+            if data is not None:
+                exercises.append(data)
         return exercises
 
     def apply(self, chapter, exercises):

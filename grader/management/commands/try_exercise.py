@@ -1,0 +1,87 @@
+"""Grade a file against an exercise folder on disk, exactly as the site would, without importing it.
+
+    python manage.py try_exercise content/pytorch-essentials/03-autograd/exercises/grad-of-square my.py
+    python manage.py try_exercise FOLDER FILE --seed 7 --json
+
+Prints what the student would see (per-check results and hints, hidden checks as the student sees
+them, the output of the visible checks' run) and exits 0 on full marks, 1 otherwise, 2 on bad usage.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.loader import Problems
+from grader.checks import ReferenceFailed
+from grader.content import read_exercise
+from grader.evaluation import Evaluation, SandboxUnavailable, evaluate, failure_of, max_score
+from grader.models import SubmissionRejected, check_source, new_seed
+from grader.runner import get_backend
+
+USAGE_ERROR = 2
+
+
+class Command(BaseCommand):
+    help = "Grade FILE against the exercise folder FOLDER as the site would; exit 0 on full marks, 1 otherwise."
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder", type=Path, help="an exercise folder (exercise.yaml, solution.py, ...)")
+        parser.add_argument("file", type=Path, help="the Python file to grade")
+        parser.add_argument("--seed", type=int, help="the secret seed to draw inputs from (default: a new one)")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print the result as JSON")
+
+    def handle(self, folder, file, seed=None, as_json=False, **options):
+        problems = Problems()
+        exercise = read_exercise(folder, problems) if folder.is_dir() else None
+        if problems or exercise is None:
+            raise CommandError("\n".join(map(str, problems)) or f"{folder} is not an exercise folder",
+                               returncode=USAGE_ERROR)
+        try:
+            code = check_source(file.read_bytes())
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}", returncode=USAGE_ERROR)
+        except SubmissionRejected as exc:
+            return self.finish(as_json, {"score": 0, "max_score": max_score(exercise.spec), "status": "rejected",
+                                      "checks": [], "shown_output": str(exc)})
+        try:
+            evaluation = evaluate(exercise.spec, exercise.solution, code,
+                                  new_seed() if seed is None else seed, get_backend())
+        except (SandboxUnavailable, ReferenceFailed) as exc:
+            raise CommandError(f"the grader could not grade this: {exc}")
+        return self.finish(as_json, student_view(evaluation))
+
+    def finish(self, as_json, view):
+        self.stdout.write(json.dumps(view, ensure_ascii=False, indent=2) if as_json else as_text(view))
+        if view["score"] < view["max_score"]:
+            raise SystemExit(1)
+
+
+def student_view(evaluation: Evaluation) -> dict:
+    """What the exercise page would show: nothing here comes from the hidden checks' job."""
+    shown = evaluation.shown
+    output = "".join([shown.stdout, shown.stderr]) if shown else ""
+    error = failure_of(shown)
+    return {
+        "score": evaluation.score,
+        "max_score": evaluation.max_score,
+        "status": shown.status.value if shown else "not_run",
+        "checks": [
+            {"name": check["name"], "passed": outcome.passed,
+             "points": check["points"] if outcome.passed else 0, "max_points": check["points"],
+             "message": outcome.message}
+            for check, outcome in evaluation.outcomes
+        ],
+        "shown_output": output + (f"\n{error}" if error else ""),
+    }
+
+
+def as_text(view: dict) -> str:
+    lines = [f"Score: {view['score']:g} / {view['max_score']:g} ({view['status']})"]
+    for check in view["checks"]:
+        mark = "PASS" if check["passed"] else "FAIL"
+        lines.append(f"{mark}  {check['name']} ({check['points']:g}/{check['max_points']:g})")
+        lines += [f"      {line}" for line in check["message"].splitlines()]
+    if view["shown_output"]:
+        lines += ["Output:", view["shown_output"].rstrip("\n")]
+    return "\n".join(lines)
