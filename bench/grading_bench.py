@@ -30,7 +30,7 @@ entry: {function: add_one}
 limits: {wall_s: 10, memory_mb: 512}
 checks:
   - {kind: value, name: Example, points: 1, cases: [{args: [{tensor: [1.0, 2.0]}]}]}
-  - {kind: value, name: Random, points: 1, random: {count: 2, args: [{randn: [8]}]}}
+  - {kind: value, name: Random, points: 1, hidden: true, random: {count: 2, args: [{randn: [8]}]}}
 """
 SOLUTION = "def add_one(x):\n    return x + 1\n"
 
@@ -84,6 +84,7 @@ def main():
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge("cpu")
 
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "grading_bench_worker.log", "w")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "-n", "bench@%h",
