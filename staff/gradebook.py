@@ -19,6 +19,14 @@ from grader.models import Exercise, Submission
 
 SORTS = ("student", "total", "-total")
 STATUSES = ("", "complete", "incomplete")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """`text` as a CSV cell that a spreadsheet shows as text, never evaluates: prefixed with `'`
+    if it could start a formula. Only for text: scores are written as numbers."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 @dataclass
@@ -143,10 +151,11 @@ class Gradebook:
         """One row per student, one column per item, then the total; Excel-friendly UTF-8."""
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["username", "name", *(c.title for c in self.columns), "total", "maximum"])
+        titles = [spreadsheet_text(column.title) for column in self.columns]
+        writer.writerow(["username", "name", *titles, "total", "maximum"])
         for row in self.rows:
             writer.writerow([
-                row.student.get_username(), row.student.get_full_name(),
+                spreadsheet_text(row.student.get_username()), spreadsheet_text(row.student.get_full_name()),
                 *("" if cell.score is None else f"{cell.score:g}" for cell in row.cells),
                 f"{row.total:g}", f"{self.maximum:g}",
             ])

