@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -36,7 +37,12 @@ def submitted_code(request):
 def restored_submission(request, history):
     """The past submission whose code ?restore= asks to put back into the editor, if it is the user's."""
     restore = request.GET.get("restore", "")
-    return history.filter(pk=int(restore)).first() if restore.isdigit() else None
+    if not restore:
+        return None
+    # isdigit() alone also accepts digits that are not ASCII ("²", "١٢"), which int() misreads or rejects.
+    if not (restore.isascii() and restore.isdigit()):
+        raise BadRequest("?restore= takes a submission number.")
+    return history.filter(pk=int(restore)).first()
 
 
 @login_required

@@ -106,3 +106,49 @@ class RateLimitTests(BaseTestCase):
     def test_zero_turns_the_limit_off(self):
         for _ in range(10):
             self.assertEqual(self.client.get("/").status_code, 200)
+
+
+class RestoreParameterTests(BaseTestCase):
+    """?restore=<submission id> on the exercise page puts that submission's code back in the editor."""
+
+    def setUp(self):
+        super().setUp()
+        self.exercise = make_exercise(self.chapter)
+        self.mine = Submission.objects.create(user=self.alice, exercise=self.exercise, code="mine = 1\n",
+                                              version=self.exercise.current_version)
+        self.latest = Submission.objects.create(user=self.alice, exercise=self.exercise, code="latest = 2\n",
+                                                version=self.exercise.current_version)
+        self.theirs = Submission.objects.create(user=self.bob, exercise=self.exercise, code="theirs = 3\n",
+                                                version=self.exercise.current_version)
+        self.login(self.alice)
+
+    def restore(self, value):
+        return self.client.get(self.exercise.get_absolute_url(), {"restore": value})
+
+    def test_it_restores_the_users_own_submission(self):
+        response = self.restore(str(self.mine.pk))
+        self.assertContains(response, f"Restored the code of submission {self.mine.pk}")
+        self.assertContains(response, "mine = 1")
+
+    def test_another_users_submission_is_not_restored(self):
+        response = self.restore(str(self.theirs.pk))
+        self.assertNotContains(response, "theirs = 3")
+        self.assertContains(response, "latest = 2")
+
+    def test_digits_outside_ascii_are_a_bad_request(self):
+        # str.isdigit() accepts all of these; int() reads the first two as a number and fails on the rest.
+        for value in (f"{self.mine.pk:d}".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+                      f"{self.mine.pk:d}".translate(str.maketrans("0123456789", "０１２３４５６７８９")), "²", "1²", "①"):
+            response = self.restore(value)
+            self.assertEqual(response.status_code, 400, repr(value))
+            self.assertNotIn(b"mine = 1", response.content)
+
+    def test_other_values_are_a_bad_request(self):
+        for value in ("-1", "+1", "1.0", " 1", "abc", "0x1"):
+            self.assertEqual(self.restore(value).status_code, 400, repr(value))
+
+    def test_an_id_beyond_any_row_restores_nothing(self):
+        for value in ("0", "9" * 30):
+            response = self.restore(value)
+            self.assertContains(response, "latest = 2")
+            self.assertNotContains(response, "Restored the code")
