@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -81,8 +81,11 @@ def submissions(request, course):
     found = Submission.objects.filter(exercise__chapter__course=course).select_related("user", "exercise")
     if request.GET.get("student"):
         found = found.filter(user__username=request.GET["student"])
-    if request.GET.get("exercise", "").isdigit():
-        found = found.filter(exercise_id=int(request.GET["exercise"]))
+    exercise_id = request.GET.get("exercise", "")
+    if exercise_id:
+        if not (exercise_id.isascii() and exercise_id.isdigit()):  # isdigit() alone also takes "²"
+            raise BadRequest("?exercise= takes an exercise number.")
+        found = found.filter(exercise_id=int(exercise_id))
     if request.GET.get("status"):
         found = found.filter(status=request.GET["status"])
     return render(request, "staff/submissions.html", {

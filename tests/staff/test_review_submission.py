@@ -24,3 +24,9 @@ class ReviewSubmissionTestCase(StaffTestCase):
         self.login(self.ian)
         r = self.client.get("/staff/courses/torch-101/submissions/", {"student": "alice", "exercise": self.exercise.pk})
         self.assertEqual([s.user.username for s in r.context["submissions"]], ["alice"])
+
+    def test_the_submissions_list_refuses_an_exercise_filter_that_is_not_a_number(self):
+        self.login(self.ian)
+        for value in ("²", "١", "1.5"):
+            r = self.client.get("/staff/courses/torch-101/submissions/", {"exercise": value})
+            self.assertEqual(r.status_code, 400, repr(value))
