@@ -1,5 +1,8 @@
+from unittest import mock
+
 from django.test import SimpleTestCase
 
+from courses import markdown
 from courses.markdown import render_markdown
 
 
@@ -27,3 +30,79 @@ class RenderMarkdownTestCase(SimpleTestCase):
     def test_it_renders_tables(self):
         html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |")
         self.assertIn("<table>", html)
+
+
+def sanitised(raw_html):
+    """The nh3 step alone: what render_markdown keeps of HTML that markdown-it had let through."""
+    with mock.patch.object(markdown._md, "render", return_value=raw_html):
+        return render_markdown.__wrapped__("(ignored: the renderer is replaced)")
+
+
+def rendered_unsanitised(text):
+    """The Markdown renderer alone, with the nh3 step turned off."""
+    with mock.patch.object(markdown.nh3, "clean", side_effect=lambda html, **options: html):
+        return render_markdown.__wrapped__(text)
+
+
+class HtmlSanitiserTestCase(SimpleTestCase):
+    """Raw HTML straight into the nh3 step, as if the Markdown renderer had passed it through."""
+
+    def test_it_removes_scripts_with_their_content(self):
+        for raw in ("<script>alert(1)</script>ok", "<SCRIPT SRC=//evil.example/x.js></SCRIPT>ok",
+                    "<svg><script>alert(1)</script></svg>ok", "<noscript><p title=\"</noscript><script>\">ok"):
+            html = sanitised(raw)
+            self.assertNotIn("<script", html.lower(), raw)
+            self.assertNotIn("alert(1)", html, raw)
+
+    def test_it_removes_event_handlers_and_keeps_the_element(self):
+        html = sanitised('<img src="https://pytorch.org/a.png" onerror="alert(1)" alt="a">'
+                         '<p onclick="x()" onmouseover="y()">p</p>'
+                         '<details ontoggle="z()" open><summary>s</summary></details>')
+        self.assertEqual(html, '<img src="https://pytorch.org/a.png" alt="a"><p>p</p>'
+                               '<details><summary>s</summary></details>')
+
+    def test_it_removes_javascript_and_data_urls(self):
+        for raw in ('<a href="javascript:alert(1)">x</a>', '<a href="JaVaScRiPt:alert(1)">x</a>',
+                    '<a href="java&#x09;script:alert(1)">x</a>', '<a href=" javascript:alert(1)">x</a>',
+                    '<a href="vbscript:msgbox(1)">x</a>', '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>'):
+            self.assertEqual(sanitised(raw), '<a rel="noopener">x</a>', raw)
+        self.assertEqual(sanitised('<img src="data:text/html,<script>alert(1)</script>">'), "<img>")
+        self.assertEqual(sanitised('<a href="https://pytorch.org" target="_blank">ok</a>'),
+                         '<a href="https://pytorch.org" rel="noopener">ok</a>')
+
+    def test_it_removes_styles(self):
+        html = sanitised('<style>body { display: none }</style><p style="position:fixed;top:0">p</p>'
+                         '<span style="background:url(javascript:alert(1))">s</span>')
+        self.assertEqual(html, "<p>p</p><span>s</span>")
+
+    def test_it_removes_frames_objects_forms_and_page_level_tags(self):
+        html = sanitised('<iframe src="https://evil.example"></iframe><frameset></frameset>'
+                         '<object data="x"></object><embed src="x">'
+                         '<form action="https://evil.example"><input name="password"></form>'
+                         '<base href="https://evil.example/">'
+                         '<meta http-equiv="refresh" content="0;url=https://evil.example">'
+                         '<link rel="stylesheet" href="https://evil.example/x.css">ok')
+        self.assertEqual(html, "ok")
+
+    def test_it_keeps_only_the_attributes_it_allows(self):
+        html = sanitised('<span class="c1" id="x" data-x="1">s</span>'
+                         '<pre class="highlight" hidden><code class="k">c</code></pre>')
+        self.assertEqual(html, '<span class="c1">s</span><pre class="highlight"><code class="k">c</code></pre>')
+
+
+class MarkdownRendererTestCase(SimpleTestCase):
+    """The renderer alone, without the nh3 step: it shows raw HTML as text and refuses script links."""
+
+    def test_it_escapes_raw_html(self):
+        html = rendered_unsanitised('<script>alert(1)</script>\n\n<img src=x onerror="alert(1)">')
+        self.assertNotIn("<script", html)
+        self.assertNotIn("<img", html)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", html)
+
+    def test_it_does_not_link_script_urls(self):
+        html = rendered_unsanitised("[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) "
+                                    "[d](https://pytorch.org)")
+        self.assertNotIn('href="javascript', html)
+        self.assertNotIn('href="vbscript', html)
+        self.assertNotIn('href="data', html)
+        self.assertIn('href="https://pytorch.org"', html)
