@@ -12,11 +12,12 @@ import stat
 import sys
 import tempfile
 
-from . import cgroups, jail
+from . import cgroups
 
 RUNTIME_MODULES = ("__init__.py", "linux.py", "seccomp.py", "wire.py", "runtime.py", "jail.py", "forkserver.py")
 RUNTIME_MOUNT = "/opt/sandbox-runtime"
 STAGING_PREFIX = "torchgrade-sandbox-"
+GPU_NODE_PATTERNS = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia[0-9]*")
 PYTHON = sys.executable  # the venv's link to the real binary (a shim would cost ~80 ms)
 VENV = os.path.realpath(sys.prefix)
 ENVIRONMENT = {
@@ -124,9 +125,15 @@ def bwrap_command(staging, extra_arguments, command):
                   "--ro-bind", VENV, VENV,
                   "--ro-bind", staging, RUNTIME_MOUNT,
                   "--proc", "/proc", "--dev", "/dev", "--chdir", "/"]
-    # the root tmpfs stays read-only: under the fork server it is shared by every job
-    return arguments + extra_arguments + ["--remount-ro", "/", "--", *command]
+    # the root and /dev stay read-only: nothing a job could write there would be its own
+    return arguments + extra_arguments + ["--remount-ro", "/dev", "--remount-ro", "/", "--", *command]
 
 
-def gpu_arguments():
-    return [argument for node in jail.gpu_nodes() for argument in ("--dev-bind", node, node)]
+def gpu_nodes() -> list[str]:
+    """The host's NVIDIA device nodes, found once by the supervisor: never by anything in a job."""
+    return sorted(path for pattern in GPU_NODE_PATTERNS for path in glob.glob(pattern)
+                  if stat.S_ISCHR(os.stat(path).st_mode))
+
+
+def gpu_arguments(nodes):
+    return [argument for node in nodes for argument in ("--dev-bind", node, node)]

@@ -7,7 +7,6 @@ kernel kills whatever is left in the pid namespace; the supervisor also empties 
 The job process sets its rlimits, drops every capability, sets no_new_privs, loads the seccomp
 filter and only then runs student code (runtime.run).
 """
-import glob
 import json
 import math
 import os
@@ -18,7 +17,9 @@ import sys
 from . import linux, runtime, seccomp
 
 CGROUP_MOUNT = "/run/cgroup"
-GPU_NODE_PATTERNS = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia[0-9]*")
+DEVICE_NODES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
+DEVICE_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
+                "stderr": "/proc/self/fd/2", "ptmx": "pts/ptmx"}
 FD_LIMIT = 256
 FORK_SERVER_READY = b"ready"
 
@@ -30,10 +31,6 @@ class JobFds:
     def __init__(self, fds):
         for name, fd in zip(self.ORDER, fds, strict=True):
             setattr(self, name, fd)
-
-
-def gpu_nodes():
-    return sorted(path for pattern in GPU_NODE_PATTERNS for path in glob.glob(pattern))
 
 
 def run_init(control, fds):
@@ -88,15 +85,34 @@ def _mount_private_filesystems(control):
     linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
     # a proc of our own pid namespace: the inherited one would show (and open) other jobs' processes
     linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    _mount_private_dev(control["gpu_nodes"])
     for target, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), (runtime.WORK_DIR, "0755")):
         linux.mount("tmpfs", target, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
                     f"size={limits['tmp_bytes']},mode={mode}")
     # the cgroup files were only needed to join; an empty read-only tmpfs hides them
     linux.mount("tmpfs", CGROUP_MOUNT, "tmpfs", linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV
                 | linux.MS_NOEXEC, "size=4k,mode=0555")
-    if control["device"] != "cuda":
-        for node in gpu_nodes():
-            linux.mount("/dev/null", node, None, linux.MS_BIND)
+
+
+def _mount_private_dev(gpu_nodes):
+    """The fork server's /dev is one tmpfs under every job it forks: a job that wrote there would
+    leave entries (and memory charged to its slot) for the next. Each job gets a /dev of its own,
+    read-only, with the usual nodes and exactly the GPU nodes the supervisor passed (none for a
+    CPU job). It is built on the server's /tmp, which the job's own /tmp covers right after."""
+    staging = "/tmp"
+    linux.mount("tmpfs", staging, "tmpfs", linux.MS_NOSUID | linux.MS_NOEXEC, "size=64k,mode=0755")
+    for node in DEVICE_NODES + tuple(gpu_nodes):
+        target = os.path.join(staging, os.path.basename(node))
+        open(target, "w").close()
+        linux.mount(node, target, None, linux.MS_BIND)
+    for directory in ("shm", "pts"):
+        os.mkdir(os.path.join(staging, directory))
+    for name, target in DEVICE_LINKS.items():
+        os.symlink(target, os.path.join(staging, name))
+    linux.mount(staging, "/dev", None, linux.MS_MOVE)
+    linux.mount("devpts", "/dev/pts", "devpts", linux.MS_NOSUID | linux.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")
+    linux.mount("none", "/dev", None, linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY | linux.MS_NOSUID
+                | linux.MS_NOEXEC)
 
 
 def _run_job_process(control, fds, confined_write):

@@ -97,7 +97,8 @@ class Backend:
         if found:
             raise IsolationUnavailable("the sandbox cannot isolate jobs on this host: " + "; ".join(found))
         self.uid = uid
-        self.has_gpu = bool(jail.gpu_nodes())
+        self._gpu_nodes = host.gpu_nodes()
+        self.has_gpu = bool(self._gpu_nodes)
         try:
             cgroups.remove_stale_groups()
             host.remove_stale_staging()
@@ -164,7 +165,8 @@ class Backend:
             raise ValueError(f"the job's inputs cannot be sent: {exc}") from exc
         except (OSError, cgroups.CgroupError) as exc:
             return Result(Status.SANDBOX_ERROR, error=f"cannot prepare the job's cgroup: {exc}")
-        control = {"limits": limits.for_child(), "device": job.device}
+        control = {"limits": limits.for_child(),
+                   "gpu_nodes": self._gpu_nodes if job.device == "cuda" else []}
         try:
             pipes = _JobPipes(input_frame)
         except OSError as exc:  # out of file descriptors or memory: ours, so retryable
@@ -315,7 +317,7 @@ class ForkServerBackend(Backend):
                 bind_slot_cgroups += ["--bind", directory, f"{jail.CGROUP_MOUNT}/{controller}/slot-{index}"]
         command = host.bwrap_command(
             self._staging,
-            ["--tmpfs", "/tmp", "--dir", "/work", *bind_slot_cgroups, *host.gpu_arguments()],
+            ["--tmpfs", "/tmp", "--dir", "/work", *bind_slot_cgroups, *host.gpu_arguments(self._gpu_nodes)],
             host.python_command("from sandbox.forkserver import serve; serve(int(sys.argv[1]))",
                                 str(server_end.fileno())))
         log = tempfile.TemporaryFile()
@@ -401,8 +403,7 @@ class BwrapBackend(Backend):
         mounts = []
         for target, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), ("/work", "0755")):
             mounts += ["--size", str(limits.tmp_bytes), "--perms", mode, "--tmpfs", target]
-        if job.device == "cuda":
-            mounts += host.gpu_arguments()
+        mounts += host.gpu_arguments(control["gpu_nodes"])
         command = host.bwrap_command(
             self._staging, ["--as-pid-1", *mounts],
             host.python_command("import json; from sandbox import jail; control = json.loads(sys.argv[1]); "

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from sandbox import Job, Status
+from sandbox import Job, Status, host
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/dev/nvidia0"), reason="no NVIDIA GPU on this host")
 
@@ -18,14 +18,19 @@ def test_cuda_job_initialises_cuda_in_the_child(forkserver):
     assert available and total == 64.0 ** 3 and row.tolist() == [64.0, 64.0]
 
 
-def test_cpu_job_cannot_reach_the_gpu(forkserver):
-    main = ("import os, torch\nnull = os.stat('/dev/null').st_rdev\n"
-            "RESULT = [torch.cuda.is_available(), "
-            "[os.stat(p).st_rdev == null for p in ['/dev/nvidiactl', '/dev/nvidia0'] if os.path.exists(p)]]")
-    result = forkserver.run(Job(main=main))
-    assert result.status == Status.OK, result.error
-    available, nodes_are_null = result.value
-    assert available is False and all(nodes_are_null)
+LIST_GPU_NODES = "import os, torch\nRESULT = [torch.cuda.is_available(), sorted(n for n in os.listdir('/dev') if n.startswith('nvidia'))]"
+
+
+def test_cpu_job_sees_no_gpu_node(forkserver):
+    result = forkserver.run(Job(main=LIST_GPU_NODES))
+    assert (result.status, result.value) == (Status.OK, [False, []]), result.error
+
+
+def test_cuda_job_gets_exactly_the_nodes_the_supervisor_found(backend):
+    found = sorted(os.path.basename(node) for node in host.gpu_nodes())
+    assert "nvidiactl" in found
+    result = backend.run(Job(main=LIST_GPU_NODES, device="cuda"))
+    assert (result.status, result.value) == (Status.OK, [True, found]), result.error
 
 
 def test_fork_server_never_initialised_cuda(forkserver):
