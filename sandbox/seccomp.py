@@ -33,6 +33,13 @@ _ARG0_LOW = 16
 
 SYSCALL_CLONE = 56
 SYSCALL_CLONE3 = 435
+SYSCALL_PERSONALITY = 135
+SYSCALL_SOCKET = 41
+SYSCALL_SOCKETPAIR = 53
+AF_UNIX = 1
+# personality(0xffffffff) only reads the persona (glibc and torch do) and personality(0) sets the
+# default one: anything else (e.g. READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE) is refused
+HARMLESS_PERSONAS = (0, 0xFFFFFFFF)
 
 # x86_64 numbers of the refused system calls
 REFUSED_SYSCALLS = {
@@ -47,6 +54,8 @@ REFUSED_SYSCALLS = {
     "init_module": 175, "finit_module": 313, "delete_module": 176,
     "kexec_load": 246, "kexec_file_load": 320, "reboot": 169,
     "open_by_handle_at": 304,
+    "modify_ldt": 154, "pidfd_getfd": 438, "kcmp": 312, "process_madvise": 440, "uselib": 134,
+    "syslog": 103, "fanotify_init": 300,
 }
 
 # clone() flags that would create namespaces (low 32 bits of the first argument; the low byte is
@@ -67,6 +76,14 @@ def _errno(number):
     return _stmt(_RET_K, SECCOMP_RET_ERRNO | number)
 
 
+def _argument_rule(syscall, allowed_values, refusal):
+    """For `syscall`: allow it when its first argument (low 32 bits) is one of `allowed_values`,
+    otherwise return `refusal`. Other system calls skip the rule with the number still loaded."""
+    checks = [_jump(_JEQ_K, value, len(allowed_values) - index, 0) for index, value in enumerate(allowed_values)]
+    body = [_stmt(_LD_W_ABS, _ARG0_LOW), *checks, refusal, _stmt(_RET_K, SECCOMP_RET_ALLOW)]
+    return [_jump(_JEQ_K, syscall, 0, len(body)), *body]
+
+
 def build_filter():
     """Return the filter program as bytes (sock_filter array)."""
     program = [
@@ -84,6 +101,10 @@ def build_filter():
         _jump(_JSET_K, CLONE_NAMESPACE_FLAGS, 0, 1),
         _errno(errno.EPERM),
         _stmt(_RET_K, SECCOMP_RET_ALLOW),  # also reached by a namespace-free clone
+        *_argument_rule(SYSCALL_PERSONALITY, HARMLESS_PERSONAS, _errno(errno.EPERM)),
+        # only unix sockets: no other network family, netlink and packet sockets included
+        *_argument_rule(SYSCALL_SOCKET, (AF_UNIX,), _errno(errno.EAFNOSUPPORT)),
+        *_argument_rule(SYSCALL_SOCKETPAIR, (AF_UNIX,), _errno(errno.EAFNOSUPPORT)),
     ]
     refused = sorted(REFUSED_SYSCALLS.values())
     for index, number in enumerate(refused):
