@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .api_check import check_api
-from .judge import Mismatch, compare, describe
+from .judge import EXACT, Mismatch, Tolerance, compare, describe
 
 HIDDEN_FAILURE = "Failed on a hidden test."
 
@@ -107,18 +107,18 @@ def _format_inputs(args):
 
 def _judge_values(plan, student, reference):
     check = plan.check
+    tolerance = Tolerance.of_check(check)
     for probe_id in plan.probe_ids:
         expected = _reference_answer(reference, probe_id)
         try:
             got = student.answer(probe_id)
-            compare(expected["output"], got.get("output"), check["rtol"], check["atol"], check["allow_nan"])
+            compare(expected["output"], got.get("output"), tolerance)
             if check["kind"] == "gradient":
                 # Forward values first, then the student's backward against their own forward
                 # (the clearest message when only the backward is wrong), then the reference's gradients.
                 for key in ("output_plus", "output_minus", "input_grads", "parameter_grads"):
                     if key in expected:
-                        compare(expected[key], got.get(key), check["rtol"], check["atol"], check["allow_nan"],
-                                where=key.replace("_", " "))
+                        compare(expected[key], got.get(key), tolerance, where=key.replace("_", " "))
                     if key == "output_minus" and check.get("gradcheck"):
                         check_finite_differences(plan.gradchecks[probe_id], got)
         except Mismatch as exc:
@@ -163,7 +163,7 @@ def _judge_structure(plan, student, reference):
             if type(got.get(field_name)) is not int or got[field_name] != expected[field_name]:
                 raise Mismatch(f"parameter count: expected {expected[field_name]}, got {describe(got.get(field_name))}")
         else:
-            compare(expected[field_name], got.get(field_name), 0, 0, where=field_name.replace("_", " "))
+            compare(expected[field_name], got.get(field_name), EXACT, where=field_name.replace("_", " "))
     return Outcome(True, f"Structure matches: {expected['parameter_count']} parameters, "
                          f"output shape {tuple(expected['output_shape'] or ())}.")
 

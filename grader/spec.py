@@ -14,7 +14,7 @@ file and line of each problem, keeps a malformed exercise from ever reaching a s
         points: 3
         cases: [{args: [{tensor: [1.0, 2.0]}, {tensor: [3.0, 4.0]}]}]   # fixed inputs
         random: {count: 3, args: [{randn: [3]}, {randn: [4]}]}         # drawn per submission
-        rtol: 1.0e-5
+        rtol: 1.0e-5                  # optional, both or neither: default per dtype as torch.testing
         atol: 1.0e-6
 """
 
@@ -33,7 +33,6 @@ TENSOR_MAKERS = ("tensor", "randn", "rand", "randint", "zeros", "ones", "arange"
 DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8", "bool")
 DATASETS = {"linear": ("weight", "bias"), "blobs": ("separation",)}
 STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_shape")
-DEFAULT_RTOL, DEFAULT_ATOL = 1.3e-6, 1e-5
 
 
 class SpecReader:
@@ -108,9 +107,20 @@ class SpecReader:
 
     def value_check(self, raw, check, entry):
         self.inputs(raw, check, entry)
-        check["rtol"] = self.number(raw, "rtol", DEFAULT_RTOL, 0, 1)
-        check["atol"] = self.number(raw, "atol", DEFAULT_ATOL, 0, 1e6)
+        check["rtol"], check["atol"] = self.tolerances(raw)
         check["allow_nan"] = raw.get("allow_nan", False) is True
+        check["broadcast"] = raw.get("broadcast", False) is True
+
+    def tolerances(self, raw):
+        """(rtol, atol) as set, or (None, None): the judge then uses torch.testing's defaults for the dtype."""
+        if "rtol" not in raw and "atol" not in raw:
+            return None, None
+        if "rtol" not in raw or "atol" not in raw:
+            self.problem(raw, "set both 'rtol' and 'atol', or neither (then each dtype gets "
+                              "torch.testing.assert_close's defaults)")
+            return None, None
+        return self.number(raw, "rtol", None, 0, 1), self.number(raw, "atol", None, 0, 1e6)
+
 
     def gradient_check(self, raw, check, entry):
         self.value_check(raw, check, entry)
