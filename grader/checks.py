@@ -14,6 +14,7 @@ from .api_check import check_api
 from .judge import EXACT, Mismatch, Tolerance, compare, describe
 
 HIDDEN_FAILURE = "Failed on a hidden test."
+MAX_CALLED_NAMES = 10_000
 
 
 @dataclass
@@ -27,6 +28,7 @@ class RunAnswers:
     """The per-probe answers of one sandbox run, read defensively."""
 
     def __init__(self, value, failure=""):
+        self.called_names = _called_names(value)
         self.failure = failure
         self.import_error = None
         self.probes = {}
@@ -55,11 +57,22 @@ class RunAnswers:
         return answer
 
 
+def _called_names(value) -> frozenset[str]:
+    """The torch functions the harness saw the code call. A claim from inside the sandbox, so it may
+    only add failures (the api check's forbid rules): a missing or malformed list counts as none."""
+    calls = value.get("calls") if type(value) is dict else None
+    if type(calls) is not list or len(calls) > MAX_CALLED_NAMES or not all(
+            type(name) is str and len(name) <= 200 for name in calls):
+        return frozenset()
+    return frozenset(calls)
+
+
 class SplitAnswers:
     """The answers of a student whose probes ran in several jobs (visible and hidden checks)."""
 
     def __init__(self, parts):
         self._run_of = {probe["id"]: answers for probes, answers in parts for probe in probes}
+        self.called_names = frozenset().union(*(answers.called_names for _, answers in parts))
 
     def answer(self, probe_id):
         run = self._run_of.get(probe_id)
@@ -71,7 +84,7 @@ class SplitAnswers:
 def judge_check(plan, student, reference, source):
     check = plan.check
     if check["kind"] == "api":
-        passed, message = check_api(source, check["forbid"], check["require"])
+        passed, message = check_api(source, check, student.called_names)
         return Outcome(passed, message)
     try:
         outcome = _JUDGES[check["kind"]](plan, student, reference)

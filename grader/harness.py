@@ -7,9 +7,11 @@ INPUTS = {"entry": {"kind", "name"}, "probes": [{"id", "op", "seed", ...}]}.
 """
 
 import importlib
+import sys
 import traceback
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 STUDENT_FILE = "submission.py"
 
@@ -111,7 +113,72 @@ def answer(target, entry, probe):
     )
 
 
+# torch's C namespaces for the public modules whose functions they implement (torch._C._linalg.linalg_norm
+# is torch.linalg.norm).
+NATIVE_MODULES = {
+    "torch._C._nn": ("torch.nn.functional", ""),
+    "torch._C._special": ("torch.special", "special_"),
+    "torch._C._linalg": ("torch.linalg", "linalg_"),
+    "torch._C._fft": ("torch.fft", "fft_"),
+}
+TORCH_DISPATCH_FILE = torch.overrides.__file__
+
+
+def torch_name(func):
+    """The public dotted name of a torch function, method or property: torch.softmax,
+    torch.nn.functional.softmax, torch.Tensor.softmax, torch.Tensor.T."""
+    owner = getattr(func, "__self__", None)
+    if type(owner).__name__ == "getset_descriptor":  # reading a tensor property, e.g. x.T
+        return f"torch.Tensor.{owner.__name__}"
+    module = getattr(func, "__module__", None)
+    qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", type(func).__name__)
+    owner_class, _, name = qualname.rpartition(".")
+    if owner_class in ("TensorBase", "Tensor"):
+        return f"torch.Tensor.{name}"
+    if owner_class == "_VariableFunctionsClass":
+        return f"torch.{name}"
+    if module in NATIVE_MODULES:
+        public, prefix = NATIVE_MODULES[module]
+        return f"{public}.{name.removeprefix(prefix)}"
+    if getattr(torch, qualname, None) is func:  # re-exported at the top: torch.functional.einsum is torch.einsum
+        return f"torch.{qualname}"
+    return f"{module}.{qualname}" if module else qualname
+
+
+class CallRecorder(TorchFunctionMode):
+    """Records the torch functions the student's own code calls, for the api check's forbid rules.
+
+    Only calls made from the student's file count: not the harness's own (detach, backward...),
+    not what torch calls internally, not an exercise's helper files. Nothing here is a security
+    boundary (the code can leave the mode): it lets the api check catch what the source hides.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.names = set()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if called_from_student(func, sys._getframe(1)):
+            self.names.add(torch_name(func))
+        return func(*args, **(kwargs or {}))
+
+
+def called_from_student(func, frame):
+    """Whether the caller of `func` is the student's file, looking past torch's own dispatch frames
+    (a Python-level function such as F.softmax reaches the mode through torch.overrides)."""
+    own_code = getattr(func, "__code__", None)
+    while frame is not None and (frame.f_code is own_code or frame.f_code.co_filename == TORCH_DISPATCH_FILE):
+        frame = frame.f_back
+    return frame is not None and frame.f_code.co_filename.endswith(STUDENT_FILE)
+
+
 def main(inputs):
+    with CallRecorder() as recorder:
+        result = answer_probes(inputs)
+    return {**result, "calls": sorted(recorder.names)}
+
+
+def answer_probes(inputs):
     entry = inputs["entry"]
     try:
         target = entry_point(importlib.import_module("submission"), entry)

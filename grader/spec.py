@@ -20,6 +20,8 @@ file and line of each problem, keeps a malformed exercise from ever reaching a s
 
 from courses.loader import require_text
 
+from .api_check import SYNTAX
+
 ENTRY_KINDS = ("function", "module", "training")
 CHECK_KINDS = ("value", "gradient", "training", "structure", "api")
 DEVICES = ("cpu", "cuda", "any")
@@ -187,14 +189,27 @@ class SpecReader:
             self.problem(raw, "a training check needs max_final_loss, max_holdout_mse or min_holdout_accuracy")
 
     def api_check(self, raw, check, entry):
-        for key in ("forbid", "require"):
-            names = raw.get(key, [])
-            if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
-                self.problem(raw, f"'{key}' must be a list of names such as torch.softmax")
-                names = []
-            check[key] = names
-        if not check["forbid"] and not check["require"]:
-            self.problem(raw, "an api check needs 'forbid' or 'require'")
+        for key in ("forbid", "require", "allow"):
+            check[key] = self.api_names(raw, key)
+        for name in check["allow"]:
+            if "." not in name:
+                self.problem(raw, f"'allow' takes full names such as torch.matmul, got {name!r}")
+        syntax = raw.get("forbid_syntax", [])
+        if not isinstance(syntax, list) or not all(isinstance(s, str) and s in SYNTAX for s in syntax):
+            self.problem(raw, f"'forbid_syntax' must be a list of {', '.join(SYNTAX)}, got {syntax!r}")
+            syntax = []
+        check["forbid_syntax"] = syntax
+        if not any(check[key] for key in ("forbid", "require", "allow", "forbid_syntax")):
+            self.problem(raw, "an api check needs 'forbid', 'require', 'allow' or 'forbid_syntax'")
+
+    def api_names(self, raw, key):
+        names = raw.get(key, [])
+        if not isinstance(names, list) or not all(
+                isinstance(n, str) and n and all(part.isidentifier() for part in n.split(".")) for n in names):
+            self.problem(raw, f"'{key}' must be a list of names such as torch.softmax or softmax, got {names!r}")
+            return []
+        return names
+
 
     def inputs(self, raw, check, entry):
         check["init"] = self.input_list(raw, "init")

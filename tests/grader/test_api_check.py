@@ -3,27 +3,109 @@ from django.test import SimpleTestCase
 from grader.api_check import check_api
 
 
+def rule(forbid=(), require=(), allow=(), forbid_syntax=()):
+    return {"forbid": list(forbid), "require": list(require), "allow": list(allow), "forbid_syntax": list(forbid_syntax)}
+
+
 class ApiCheckTestCase(SimpleTestCase):
+    def assertForbidden(self, source, forbid):
+        passed, message = check_api(source, rule(forbid=[forbid]))
+        self.assertFalse(passed, source)
+        return message
+
     def test_it_finds_a_forbidden_call_with_its_line(self):
-        passed, message = check_api("import torch\n\ny = torch.softmax(x, 0)\n", ["torch.softmax"], [])
+        passed, message = check_api("import torch\n\ny = torch.softmax(x, 0)\n", rule(forbid=["torch.softmax"]))
         self.assertFalse(passed)
         self.assertEqual(message, "line 3: uses `torch.softmax`, which this exercise forbids")
 
     def test_a_bare_name_matches_any_spelling(self):
         for source in ("import torch.nn.functional as F\nF.softmax(x, 0)\n", "x.softmax(0)\n",
-                       "from torch import softmax\n", "getattr(torch, 'softmax')(x, 0)\n"):
+                       "from torch import softmax\n", "import torch\ngetattr(torch, 'softmax')(x, 0)\n"):
             with self.subTest(source=source):
-                self.assertFalse(check_api(source, ["softmax"], [])[0])
+                self.assertForbidden(source, "softmax")
+
+    def test_strings_and_comments_are_not_uses(self):
+        source = ('"""Unlike softmax, this is stable."""\nimport torch\n# torch.softmax would be easier\n'
+                  'def f(x):\n    print("softmax", "torch.softmax")\n    return x.exp() / x.exp().sum()\n')
+        for forbid in ("softmax", "torch.softmax"):
+            with self.subTest(forbid=forbid):
+                self.assertTrue(check_api(source, rule(forbid=[forbid]))[0])
+
+    def test_the_students_own_names_are_not_library_uses(self):
+        source = "def softmax(x):\n    return x\n\ndef f(x):\n    softmax_of_x = softmax(x)\n    return softmax_of_x\n"
+        self.assertTrue(check_api(source, rule(forbid=["softmax"]))[0])
+
+    def test_a_torch_rule_catches_the_method_form_on_any_object(self):
+        for source in ("def f(a, b):\n    return a.outer(b)\n", "def f(a, b):\n    return (a + 1).outer(b)\n",
+                       "import torch\ntorch.Tensor.outer(a, b)\n"):
+            with self.subTest(source=source):
+                self.assertIn("line 2: uses `torch.outer`", self.assertForbidden(source, "torch.outer"))
+
+    def test_aliased_imports_are_resolved(self):
+        for source in ("import torch as T\nT.outer(a, b)\n", "from torch import outer as o\no(a, b)\n",
+                       "from torch import *\nouter(a, b)\n"):
+            with self.subTest(source=source):
+                self.assertForbidden(source, "torch.outer")
+        self.assertIn("line 2:", self.assertForbidden("import torch.nn.functional as F\nF.relu(x)\n",
+                                                      "torch.nn.functional.relu"))
+        self.assertForbidden("from torch.nn import functional as fn\nfn.relu(x)\n", "torch.nn.functional.relu")
 
     def test_a_dotted_rule_does_not_match_other_modules(self):
-        self.assertTrue(check_api("import torch\ntorch.nn.functional.softmax(x, 0)\n", ["torch.softmax"], [])[0])
+        passes = rule(forbid=["torch.softmax"])
+        self.assertTrue(check_api("import torch\ntorch.nn.functional.softmax(x, 0)\n", passes)[0])
+        self.assertTrue(check_api("import numpy as torch_like\ntorch_like.softmax(x)\n", rule(forbid=["torch.nn.functional.softmax"]))[0])
+
+    def test_forbidden_syntax_is_found_with_its_line(self):
+        source = "def f(xs):\n    total = 0\n    while xs:\n        total += xs.pop()\n    return [x for x in xs]\n"
+        passed, message = check_api(source, rule(forbid_syntax=["for", "while", "comprehension"]))
+        self.assertFalse(passed)
+        self.assertEqual(message, "line 3: uses a `while` loop, which this exercise forbids\n"
+                                  "line 5: uses a comprehension, which this exercise forbids")
+        self.assertIn("line 1: uses a `for` loop", check_api("for i in range(3):\n    pass\n", rule(forbid_syntax=["for"]))[1])
+        self.assertTrue(check_api("y = x.sum(0)\n", rule(forbid_syntax=["for", "while", "comprehension"]))[0])
+
+    def test_an_allow_list_names_the_first_name_outside_it(self):
+        allow = rule(allow=["torch.matmul", "torch.zeros"])
+        good = "import torch\n\ndef f(a, b):\n    return torch.matmul(a, b) + torch.zeros(1)\n"
+        self.assertEqual(check_api(good, allow), (True, "Your code uses only `torch.matmul`, `torch.zeros`."))
+        passed, message = check_api(good + "\ndef g(a):\n    return torch.exp(a)\n", allow)
+        self.assertFalse(passed)
+        self.assertEqual(message, "line 7: uses `torch.exp`, which is not among the names this exercise allows "
+                                  "(torch.matmul, torch.zeros)")
+        self.assertIn("uses `torch.einsum`", check_api("from torch import einsum\n", allow)[1])
+
+    def test_an_allow_list_lets_a_module_on_the_way_through(self):
+        allow = rule(allow=["torch.nn.functional.relu"])
+        self.assertTrue(check_api("import torch\nimport torch.nn.functional as F\nF.relu(x)\n", allow)[0])
+        self.assertIn("`torch.nn.functional.gelu`", check_api("import torch.nn.functional as F\nF.gelu(x)\n", allow)[1])
 
     def test_a_required_call_must_appear(self):
-        passed, message = check_api("def f(a, b):\n    return a * b\n", [], ["matmul"])
+        passed, message = check_api("def f(a, b):\n    return a * b\n", rule(require=["matmul"]))
         self.assertFalse(passed)
-        self.assertIn("does not use `matmul`", message)
-        self.assertTrue(check_api("def f(a, b):\n    return a.matmul(b)\n", [], ["matmul"])[0])
+        self.assertIn("does not use `matmul`, which this exercise requires", message)
+        self.assertTrue(check_api("def f(a, b):\n    return a.matmul(b)\n", rule(require=["matmul"]))[0])
+        self.assertFalse(check_api("def f(a, b):\n    '''uses matmul'''\n    return a * b\n", rule(require=["matmul"]))[0])
+
+    def test_a_forbidden_name_reached_only_at_run_time_fails_and_says_so(self):
+        source = "import torch\n\ndef f(x):\n    return getattr(torch, 'soft' + 'max')(x, 0)\n"
+        self.assertTrue(check_api(source, rule(forbid=["softmax"]))[0])
+        passed, message = check_api(source, rule(forbid=["softmax"]), called={"torch.softmax", "torch.Tensor.add"})
+        self.assertFalse(passed)
+        self.assertIn("`softmax` was called while your code ran", message)
+        self.assertIn("a teaching aid, not a security boundary", message)
+        self.assertFalse(check_api(source, rule(forbid=["torch.softmax"]), called={"torch.Tensor.softmax"})[0])
+
+    def test_run_time_calls_never_satisfy_a_requirement(self):
+        self.assertFalse(check_api("def f(a, b):\n    return a\n", rule(require=["matmul"]),
+                                   called={"torch.Tensor.matmul"})[0])
+
+    def test_unreadable_code_fails_with_its_line(self):
+        self.assertEqual(check_api("def f(:\n", rule(forbid=["softmax"])),
+                         (False, "line 1: your code could not be read as Python (invalid syntax)"))
 
     def test_a_passing_check_says_what_it_verified(self):
-        passed, message = check_api("y = x.exp()\n", ["softmax"], ["exp"])
-        self.assertEqual((passed, message), (True, "Your code avoids `softmax` and uses `exp`."))
+        passed, message = check_api("y = x.exp()\n", rule(forbid=["softmax"], require=["exp"], forbid_syntax=["for"]))
+        self.assertEqual((passed, message), (True, "Your code avoids `softmax` and has no `for` loop and uses `exp`."))
+
+    def test_a_spec_stored_before_allow_lists_still_checks(self):
+        self.assertFalse(check_api("import torch\ntorch.outer(a, b)\n", {"forbid": ["torch.outer"], "require": []})[0])
