@@ -3,6 +3,10 @@ from django.urls import include, path
 
 from . import health
 
+admin.site.site_header = "torchgrade administration"
+admin.site.site_title = "torchgrade"
+admin.site.index_title = "Courses, exercises and accounts"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -9,6 +9,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE_CORE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -31,3 +32,19 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+@pytest.fixture
+def axe():
+    """Run axe-core (vendored: see vendor/README.md) on a page; returns what `axe.run` returns.
+
+    `context` is a CSS selector (the whole document by default) and `rules` limits the run to
+    those rule ids."""
+
+    def run(page, context=None, rules=None):
+        if not page.evaluate("Boolean(window.axe)"):
+            page.add_script_tag(path=str(AXE_CORE))
+        options = {"runOnly": {"type": "rule", "values": rules}} if rules else {}
+        return page.evaluate("([context, options]) => axe.run(context || document, options)", [context, options])
+
+    return run
