@@ -1,4 +1,6 @@
 import ast
+import logging
+import re
 import secrets
 from datetime import timedelta
 
@@ -10,7 +12,29 @@ from django.utils import timezone
 
 from courses.markdown import render_markdown
 
+from . import jobs
 from .charts import loss_curve_svg
+
+log = logging.getLogger("torchgrade.submissions")
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """`text` as every database can store it, with what could not be stored still visible.
+
+    PostgreSQL refuses NUL in text, so each NUL becomes the four characters `\\x00`; no UTF-8
+    encoder (SQLite's, PostgreSQL's driver) accepts a lone surrogate, so each becomes U+FFFD.
+    Invalid UTF-8 from a job's output was already decoded to U+FFFD by the sandbox.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", "\\x00"))
+
+
+def _storable(model, values: dict) -> dict:
+    """`values` for `model` with every text and char field made storable."""
+    text_fields = {field.name for field in model._meta.get_fields()
+                   if isinstance(field, (models.CharField, models.TextField))}
+    return {name: storable_text(value) if name in text_fields else value for name, value in values.items()}
 
 
 class SubmissionRejected(Exception):
@@ -263,11 +287,81 @@ class Submission(models.Model):
             submission.enqueue()
         return submission
 
-    def enqueue(self):
-        """Send the grading task once the row is committed (a task must never see a missing row)."""
-        from .tasks import enqueue_grading
+    # The life of a submission: queued -> running -> graded, or error when we give up on it (never
+    # charged to the student). Its status changes only through the methods below.
 
-        transaction.on_commit(lambda: enqueue_grading(self.pk, self.exercise.queue))
+    def enqueue(self, countdown: float = 0) -> None:
+        """Send the grading task once the row is committed (a task must never see a missing row)."""
+        transaction.on_commit(lambda: jobs.grade_submission_task.apply_async(
+            (self.pk,), queue=self.exercise.queue, countdown=countdown))
+
+    @classmethod
+    def claim(cls, pk: int, worker_id: str) -> "Submission | None":
+        """Mark a submission running on `worker_id` and return it; None when there is nothing to
+        grade: it is finished (the task was delivered again), or it was delivered too often
+        without a grade (workers dying on it), which fails it."""
+        with transaction.atomic():
+            submission = cls.objects.select_for_update().filter(pk=pk).first()
+            if submission is None or submission.finished:
+                return None
+            if submission.deliveries >= settings.GRADER_MAX_DELIVERIES:
+                submission.fail("The grader could not finish this submission. It does not count as an attempt.")
+                return None
+            submission.status, submission.worker = cls.RUNNING, worker_id
+            submission.started_at = timezone.now()
+            submission.deliveries += 1
+            submission.save(update_fields=["status", "worker", "started_at", "deliveries"])
+        log.info("submission running", extra={"submission": pk, "worker": worker_id,
+                                              "delivery": submission.deliveries})
+        return submission
+
+    def requeue(self, countdown: float = 0) -> bool:
+        """Queue this submission again and send its task (`countdown` seconds later); False if it
+        moved since this object was read (another worker claimed or finished it meanwhile)."""
+        if self.finished:
+            return False
+        now = timezone.now()
+        with transaction.atomic():
+            moved = Submission.objects.filter(
+                pk=self.pk, status=self.status, worker=self.worker, deliveries=self.deliveries
+            ).update(status=self.QUEUED, enqueued_at=now)
+            if moved:
+                self.enqueue(countdown)
+        if moved:
+            log.warning("submission queued again", extra={"submission": self.pk, "was": self.status,
+                                                          "worker": self.worker, "countdown_s": countdown})
+            self.status, self.enqueued_at = self.QUEUED, now
+        return bool(moved)
+
+    def record_grade(self, request: str, version: "ExerciseVersion", result: dict, checks: list[dict]) -> "Grade | None":
+        """Store one grading (`result`: the Grade's fields; `checks`: one CheckResult's fields each)
+        and mark the submission graded. None if `request` was saved already: a task the broker
+        delivered twice grades once. Text from the student's run is made storable here."""
+        with transaction.atomic():
+            locked = Submission.objects.select_for_update().get(pk=self.pk)
+            if Grade.objects.filter(request=request).exists():
+                return None
+            grade = Grade.objects.create(submission=locked, request=request, version=version, seed=locked.seed,
+                                         **_storable(Grade, result))
+            CheckResult.objects.bulk_create(CheckResult(grade=grade, **_storable(CheckResult, check))
+                                            for check in checks)
+            locked.status, locked.finished_at, locked.error_message = self.GRADED, timezone.now(), ""
+            locked.save(update_fields=["status", "finished_at", "error_message"])
+        self.status, self.finished_at, self.error_message = locked.status, locked.finished_at, ""
+        log.info("submission graded", extra={"submission": self.pk, "request": request, "score": grade.score,
+                                             "max_score": grade.max_score})
+        return grade
+
+    def fail(self, message: str) -> None:
+        """Give up on this submission, as our fault: the student sees `message`, and it does not
+        count as an attempt. A finished submission stays as it is."""
+        now, message = timezone.now(), storable_text(message)
+        failed = Submission.objects.filter(pk=self.pk, status__in=[self.QUEUED, self.RUNNING]).update(
+            status=self.ERROR, error_message=message, counts_as_attempt=False, finished_at=now)
+        if failed:
+            log.error("submission failed", extra={"submission": self.pk, "reason": message})
+            self.status, self.error_message, self.counts_as_attempt, self.finished_at = (
+                self.ERROR, message, False, now)
 
     @classmethod
     def stuck_in_queue(cls):
@@ -277,15 +371,12 @@ class Submission(models.Model):
 
     @classmethod
     def orphaned(cls):
-        """Running, but the worker that started it stopped sending heartbeats (it was killed),
-        or it has run past the task's hard time limit."""
-        now = timezone.now()
-        alive = WorkerHeartbeat.objects.filter(
-            last_seen__gte=now - timedelta(seconds=settings.GRADER_WORKER_STALE_S)
-        ).values_list("hostname", flat=True)
-        overdue = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+        """Running, but the worker start that claimed it stopped sending heartbeats (it was killed:
+        a replacement with the same hostname has an id of its own), or it has run past the task's
+        hard time limit."""
+        overdue = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
         return cls.objects.filter(status=cls.RUNNING).filter(
-            ~models.Q(worker__in=list(alive)) | models.Q(started_at__lt=overdue)
+            ~models.Q(worker__in=WorkerHeartbeat.alive().values("worker_id")) | models.Q(started_at__lt=overdue)
         )
 
 
@@ -342,16 +433,48 @@ class CheckResult(models.Model):
 
 
 class WorkerHeartbeat(models.Model):
-    """Workers say which queues they serve, so a page can tell that no GPU worker is online."""
+    """One start of a Celery worker: the queues it serves, when its main process last said it was
+    alive, and whether the sandbox of its pool processes last ran a canary job."""
 
-    hostname = models.CharField(max_length=200, unique=True)
+    # New at each start and shared by the worker's pool processes, which claim submissions with
+    # it: a replacement started with the same hostname does not make the dead one look alive.
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=200)  # Celery's node name, for people; kept across restarts
     queues = models.JSONField(default=list)
     last_seen = models.DateTimeField()
+    canary_ok = models.BooleanField(null=True)
+    canary_at = models.DateTimeField(null=True)
+
+    # A dead worker's row stays this long, for the admins' queue page, before the sweep drops it.
+    KEPT_AFTER_DEATH = timedelta(days=1)
 
     @classmethod
-    def serving(cls, queue):
-        cutoff = timezone.now() - timedelta(seconds=settings.GRADER_WORKER_STALE_S)
-        return any(queue in beat.queues for beat in cls.objects.filter(last_seen__gte=cutoff))
+    def beat(cls, worker_id: str, hostname: str, queues: list[str]) -> None:
+        cls.objects.update_or_create(worker_id=worker_id, defaults={
+            "hostname": hostname, "queues": queues, "last_seen": timezone.now()})
+
+    @classmethod
+    def record_canary(cls, worker_id: str, ok: bool) -> None:
+        cls.objects.filter(worker_id=worker_id).update(canary_ok=ok, canary_at=timezone.now())
+
+    @classmethod
+    def alive(cls):
+        return cls.objects.filter(last_seen__gte=timezone.now() - timedelta(seconds=settings.GRADER_WORKER_STALE_S))
+
+    @classmethod
+    def serving(cls, queue: str) -> bool:
+        return any(queue in beat.queues for beat in cls.alive())
+
+    @classmethod
+    def able_to_grade(cls, queue: str) -> list["WorkerHeartbeat"]:
+        """Live workers of `queue` whose sandbox passed its latest canary, recently."""
+        cutoff = timezone.now() - timedelta(seconds=settings.GRADER_CANARY_STALE_S)
+        return [beat for beat in cls.alive().filter(canary_ok=True, canary_at__gte=cutoff).order_by("hostname")
+                if queue in beat.queues]
+
+    @classmethod
+    def forget_the_long_dead(cls) -> None:
+        cls.objects.filter(last_seen__lt=timezone.now() - cls.KEPT_AFTER_DEATH).delete()
 
 
 class ExerciseValidation(models.Model):
@@ -376,7 +499,7 @@ class ExerciseValidation(models.Model):
     def record(self, validation):
         """Store the outcome of grader.validation.validate(); unpublish the exercise if it failed."""
         self.status = self.PASSED if validation.ok else self.FAILED
-        self.problems = "\n".join(validation.problems)
+        self.problems = storable_text("\n".join(validation.problems))
         if validation.reference:
             self.max_score = validation.reference.max_score
             self.reference_score = validation.reference.score
@@ -408,7 +531,8 @@ class RegradeBatch(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)  # regrades finished, failed ones included
+    failed = models.PositiveIntegerField(default=0)  # regrades that could not grade (the old grade stands)
 
     class Meta:
         ordering = ["-created_at"]
@@ -416,6 +540,11 @@ class RegradeBatch(models.Model):
     @property
     def finished(self):
         return self.done >= self.total
+
+    @classmethod
+    def count_regrade(cls, pk: int, graded: bool) -> None:
+        """One more regrade of the batch finished; a failed one counts too, or the batch never ends."""
+        cls.objects.filter(pk=pk).update(done=models.F("done") + 1, failed=models.F("failed") + (0 if graded else 1))
 
 
 class AuditEntry(models.Model):

@@ -1,8 +1,10 @@
 """Staff actions on grades. Each one that changes a grade leaves an AuditEntry."""
 
 from django.db import transaction
+from django.utils import timezone
 
-from .models import AuditEntry, ExerciseValidation, RegradeBatch, ScoreOverride
+from . import jobs
+from .models import AuditEntry, Exercise, ExerciseValidation, RegradeBatch, ScoreOverride
 
 
 class ReviewError(Exception):
@@ -35,37 +37,29 @@ def audit(actor, action, submission, before, after, reason=""):
 
 
 def request_regrade(submission, actor):
-    from .tasks import regrade_submission_task
-
-    transaction.on_commit(lambda: regrade_submission_task.apply_async(
+    transaction.on_commit(lambda: jobs.regrade_submission_task.apply_async(
         (submission.pk,), {"actor_id": actor.pk}, queue=submission.exercise.queue))
 
 
 def request_regrade_all(exercise, actor):
-    from .tasks import regrade_submission_task
-
     submissions = list(exercise.submissions.filter(status="graded").values_list("pk", flat=True))
     batch = RegradeBatch.objects.create(exercise=exercise, version=exercise.current_version,
                                         requested_by=actor, total=len(submissions))
     for pk in submissions:
-        transaction.on_commit(lambda pk=pk: regrade_submission_task.apply_async(
+        transaction.on_commit(lambda pk=pk: jobs.regrade_submission_task.apply_async(
             (pk,), {"version_id": batch.version_id, "batch_id": batch.pk, "actor_id": actor.pk},
             queue=exercise.queue))
     return batch
 
 
 def request_validation(exercise, actor):
-    from .tasks import validate_exercise_task
-
     validation = ExerciseValidation.objects.create(version=exercise.current_version, requested_by=actor)
-    transaction.on_commit(lambda: validate_exercise_task.apply_async((validation.pk,), queue=exercise.queue))
+    transaction.on_commit(lambda: jobs.validate_exercise_task.apply_async((validation.pk,), queue=exercise.queue))
     return validation
 
 
 def queue_validations(course, actor=None):
     """Validate, in the background, every exercise of `course` whose current version never was."""
-    from .models import Exercise
-
     pending = Exercise.objects.filter(chapter__course=course, retired=False, current_version__validations=None)
     for exercise in pending:
         request_validation(exercise, actor)
@@ -73,8 +67,6 @@ def queue_validations(course, actor=None):
 
 
 def review_interview_answer(answer, score, comment, actor):
-    from django.utils import timezone
-
     if score is not None and not 0 <= score <= 10:
         raise ReviewError("Interview scores go from 0 to 10.")
     before = answer.staff_score

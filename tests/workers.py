@@ -32,31 +32,50 @@ def database_url():
 
 
 class Worker:
-    """A real `celery worker` process, started in its own session so it can be killed whole."""
+    """A real `celery worker` process, started in its own session so it can be killed whole.
 
-    def __init__(self, name, log_dir):
-        self.name = name
-        self.log = open(log_dir / f"{name}.log", "w")
+    Its hostname is `name@e2e`; a worker started again under the same name gets a new worker_id.
+    """
+
+    def __init__(self, name, log_dir, concurrency=1, beat=False, env=None):
+        self.name, self.hostname = name, f"{name}@e2e"
+        self.log = open(log_dir / f"{name}.log", "a")
+        self.earlier_starts = set(WorkerHeartbeat.objects.filter(hostname=self.hostname)
+                                  .values_list("worker_id", flat=True))
+        self.worker_id = None
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings",
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "GRADER_HEARTBEAT_EVERY_S": "1",
+            "GRADER_CANARY_EVERY_S": "1",
+            **(env or {}),
         }
+        beat_arguments = ["--beat", "--schedule", str(log_dir / f"{name}-beat")] if beat else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "--concurrency", "1",
-             "-n", f"{name}@e2e", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu",
+             "--concurrency", str(concurrency), "-n", self.hostname, "--without-gossip", "--without-mingle",
+             "--loglevel", "INFO", *beat_arguments],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
-    def wait_ready(self, timeout=60):
+    def heartbeat(self):
+        return WorkerHeartbeat.objects.filter(hostname=self.hostname).exclude(worker_id__in=self.earlier_starts).first()
+
+    def wait_ready(self, timeout=90):
+        """Until this start's heartbeat shows a sandbox that passed a canary job."""
         deadline = time.monotonic() + timeout
-        while not WorkerHeartbeat.objects.filter(hostname=f"{self.name}@e2e").exists():
+        while not ((beat := self.heartbeat()) and beat.canary_ok):
             assert self.process.poll() is None, f"worker {self.name} exited; see {self.log.name}"
             assert time.monotonic() < deadline, f"worker {self.name} not ready; see {self.log.name}"
             time.sleep(0.2)
+        self.worker_id = beat.worker_id
         return self
+
+    def pool_processes(self):
+        return {int(pid) for pid in subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True,
+                                                   text=True).stdout.split()}
 
     def kill(self):
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -91,8 +110,8 @@ def workers(transactional_db, broker, tmp_path):
     """Start real workers by name; each is stopped at the end of the test."""
     started = []
 
-    def start(name):
-        worker = Worker(name, tmp_path)
+    def start(name, **options):
+        worker = Worker(name, tmp_path, **options)
         started.append(worker)
         return worker.wait_ready()
 

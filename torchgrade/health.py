@@ -1,10 +1,10 @@
 """Health checks for load balancers and orchestrators, and the grading queue for admins.
 
 /healthz says the process answers (liveness: restart it if not). /readyz says whether the site
-can do its whole job: reach the database and the broker, and have a grading worker whose sandbox
-works. The web process runs no sandbox itself; a worker records a heartbeat only once it is
-running, and docker/start.sh runs `python -m sandbox check` before it starts one, so a fresh
-heartbeat on the cpu queue is how the web knows a fork server is there to grade.
+can do its whole job: reach the database and the broker, and have a live cpu worker whose
+sandbox ran a canary job recently (the web process runs no sandbox itself: each worker's pool
+processes run the canary and record it with the worker's heartbeat, grader/worker.py). Anyone
+may ask whether the site is ready; only superusers see why, with the workers' names.
 """
 
 from datetime import timedelta
@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import KombuError
 
+from grader.jobs import queue_length
+from grader.models import Submission, WorkerHeartbeat
 from torchgrade.broker import answers
 from torchgrade.stats import percentile
 
@@ -42,13 +44,19 @@ def check_broker():
 
 
 def check_sandbox():
-    from grader.models import WorkerHeartbeat
-
-    cutoff = timezone.now() - timedelta(seconds=settings.GRADER_WORKER_STALE_S)
-    workers = [beat.hostname for beat in WorkerHeartbeat.objects.filter(last_seen__gte=cutoff) if "cpu" in beat.queues]
+    workers = WorkerHeartbeat.able_to_grade("cpu")
     if not workers:
-        raise LookupError(f"no cpu grading worker seen in the last {settings.GRADER_WORKER_STALE_S:.0f} s")
-    return f"{len(workers)} cpu worker(s) with a checked sandbox: {', '.join(sorted(workers))}"
+        raise LookupError(f"no live cpu grading worker whose sandbox passed a canary job in the last "
+                          f"{settings.GRADER_CANARY_STALE_S:.0f} s")
+    return f"{len(workers)} cpu worker(s) whose sandbox passed a canary job: " + \
+        ", ".join(beat.hostname for beat in workers)
+
+
+def is_superuser(request):
+    try:
+        return request.user.is_superuser
+    except DatabaseError:  # the session lives in the database: whoever asks is anonymous then
+        return False
 
 
 @never_cache
@@ -60,6 +68,8 @@ def readyz(request):
         except (DatabaseError, ConnectionError, LookupError) as exc:
             checks[name] = {"ok": False, "detail": str(exc) or type(exc).__name__}
     ready = all(check["ok"] for check in checks.values())
+    if not is_superuser(request):
+        checks = {name: {"ok": check["ok"]} for name, check in checks.items()}
     return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
 
 
@@ -68,9 +78,6 @@ def staff_queue(request):
     """Queue lengths, submissions by status and grading latency: for superusers only."""
     if not request.user.is_superuser:
         raise PermissionDenied
-    from grader.models import Submission, WorkerHeartbeat
-    from grader.tasks import queue_length
-
     now = timezone.now()
     try:
         queues = {queue: queue_length(queue) for queue in ("cpu", "gpu")}
@@ -89,8 +96,9 @@ def staff_queue(request):
         "latency_s": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
                       "max": max(latencies, default=None)},
         "workers": [
-            {"hostname": beat.hostname, "queues": beat.queues,
-             "last_seen_s": round((now - beat.last_seen).total_seconds(), 1)}
-            for beat in WorkerHeartbeat.objects.order_by("hostname")
+            {"hostname": beat.hostname, "worker_id": beat.worker_id, "queues": beat.queues,
+             "last_seen_s": round((now - beat.last_seen).total_seconds(), 1), "canary_ok": beat.canary_ok,
+             "canary_s": round((now - beat.canary_at).total_seconds(), 1) if beat.canary_at else None}
+            for beat in WorkerHeartbeat.objects.order_by("hostname", "-last_seen")
         ],
     })

@@ -151,10 +151,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A pool process is up once it answers; its sandbox starts after that (grader/worker.py), but
+# on a busy machine even the fork and Django's set-up can outlast Celery's 4 s default, and a
+# pool process killed for it leaves the pool one short.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = float(os.environ.get("CELERY_WORKER_PROC_ALIVE_TIMEOUT", 60))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "grader.tasks.requeue_stuck_submissions",
-        "schedule": float(os.environ.get("GRADER_SWEEP_EVERY_S", 15)),
+        "schedule": float(os.environ.get("GRADER_SWEEP_EVERY_S", 5)),
     },
 }
 
@@ -163,8 +167,14 @@ GRADER_MAX_RETRIES = 5
 # it is failed without costing an attempt.
 GRADER_MAX_DELIVERIES = GRADER_MAX_RETRIES + 3
 GRADER_STUCK_AFTER_S = int(os.environ.get("GRADER_STUCK_AFTER_S", 60))
+# A killed worker's running submissions are re-sent by the first sweep after its heartbeat is
+# older than GRADER_WORKER_STALE_S: 20-25 s after the crash while beat runs.
 GRADER_HEARTBEAT_EVERY_S = float(os.environ.get("GRADER_HEARTBEAT_EVERY_S", 5))
-GRADER_WORKER_STALE_S = float(os.environ.get("GRADER_WORKER_STALE_S", 30))
+GRADER_WORKER_STALE_S = float(os.environ.get("GRADER_WORKER_STALE_S", 20))
+# Each pool process runs a canary job on its sandbox this often; /readyz wants one that passed
+# within GRADER_CANARY_STALE_S (a canary may wait behind a student's job for a free slot).
+GRADER_CANARY_EVERY_S = float(os.environ.get("GRADER_CANARY_EVERY_S", 10))
+GRADER_CANARY_STALE_S = float(os.environ.get("GRADER_CANARY_STALE_S", 60))
 GRADER_MAX_CODE_BYTES = 64 * 1024
 SANDBOX_BACKEND = os.environ.get("SANDBOX_BACKEND", "forkserver")
 SANDBOX_SLOTS = int(os.environ.get("SANDBOX_SLOTS", 2))

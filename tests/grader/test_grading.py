@@ -8,8 +8,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 
-from grader import grading
-from grader.evaluation import SandboxUnavailable
+from grader import grading, jobs
 from grader.models import Grade, Submission
 from sandbox import Result, Status
 from tests.base import BaseTestCase
@@ -195,10 +194,11 @@ def outer(a, b):
 
     def test_a_worker_that_died_mid_grade_is_graded_on_redelivery(self):
         submission = self.submit(OUTER_SOLUTION)
-        grading.start(submission.pk)  # the first worker got this far, then died
-        grade = grading.grade_submission(submission.pk)
+        Submission.claim(submission.pk, "dead-start")  # the first worker got this far, then died
+        grade = grading.grade_submission(submission.pk, worker="new-start")
         submission.refresh_from_db()
-        self.assertEqual((grade.score, submission.deliveries, submission.status), (6, 2, "graded"))
+        self.assertEqual((grade.score, submission.deliveries, submission.status, submission.worker),
+                         (6, 2, "graded", "new-start"))
 
     def test_a_regrade_keeps_the_previous_grade(self):
         submission = self.submit(OUTER_SOLUTION)
@@ -242,20 +242,18 @@ class SandboxFailureTestCase(BaseTestCase):
 
     def test_a_submission_delivered_too_often_is_failed_not_retried_forever(self):
         submission = self.submission(status="running", deliveries=settings.GRADER_MAX_DELIVERIES)
-        with self.captureOnCommitCallbacks(execute=True):
-            self.assertIsNone(grading.grade_submission(submission.pk, backend=self.FailingBackend()))
+        self.assertIsNone(grading.grade_submission(submission.pk, backend=self.FailingBackend()))
         submission.refresh_from_db()
         self.assertEqual((submission.status, submission.counts_as_attempt), ("error", False))
 
-    def test_it_raises_for_a_retry_and_leaves_no_grade(self):
-        exercise = make_exercise(self.chapter)
-        submission = Submission.objects.create(
-            user=self.alice, exercise=exercise, version=exercise.current_version, code=OUTER_SOLUTION,
-        )
-        with self.assertRaises(SandboxUnavailable):
-            grading.grade_submission(submission.pk, backend=self.FailingBackend())
+    def test_it_queues_the_submission_again_a_little_later_each_time_and_leaves_no_grade(self):
+        submission = self.submission()
+        for delivery, countdown in ((1, 1), (2, 3), (3, 5)):
+            with mock.patch.object(jobs.grade_submission_task, "apply_async") as send:
+                with self.captureOnCommitCallbacks(execute=True):
+                    self.assertIsNone(grading.grade_submission(submission.pk, backend=self.FailingBackend()))
+            submission.refresh_from_db()
+            self.assertEqual((submission.status, submission.deliveries), ("queued", delivery))
+            send.assert_called_once_with((submission.pk,), queue="cpu", countdown=countdown)
         self.assertFalse(Grade.objects.exists())
-        grading.fail(submission.pk, "gave up")
-        submission.refresh_from_db()
-        self.assertFalse(submission.counts_as_attempt)
-        self.assertEqual(exercise.attempts_left(self.alice), None)
+        self.assertTrue(submission.counts_as_attempt)

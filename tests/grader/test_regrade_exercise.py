@@ -30,7 +30,7 @@ class RegradeExerciseTestCase(BaseTestCase):
         exercise = make_exercise(self.chapter)
         Submission.objects.create(user=self.alice, exercise=exercise, version=exercise.current_version,
                                   code=OUTER_SOLUTION, status="graded")
-        with mock.patch("grader.tasks.regrade_submission_task.apply_async") as send:
+        with mock.patch("grader.jobs.regrade_submission_task.apply_async") as send:
             call_command("regrade_exercise", "torch-101/tensors/outer", stdout=StringIO())
         self.assertEqual(send.call_args.kwargs["queue"], "cpu")
 

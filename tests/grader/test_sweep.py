@@ -3,7 +3,7 @@ from unittest import mock
 
 from django.utils import timezone
 
-from grader import tasks
+from grader import jobs, tasks
 from grader.models import Submission, WorkerHeartbeat
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
@@ -26,17 +26,34 @@ class SweepTestCase(BaseTestCase):
             count = tasks.requeue_stuck_submissions()
         return count, callbacks
 
+    def beat(self, worker_id, last_seen, hostname="w1@host"):
+        WorkerHeartbeat.objects.create(worker_id=worker_id, hostname=hostname, queues=["cpu"], last_seen=last_seen)
+
     def test_it_resends_a_submission_whose_worker_stopped_beating(self):
-        WorkerHeartbeat.objects.create(hostname="dead@host", queues=["cpu"], last_seen=self.long_ago)
-        lost = self.submission(status="running", worker="dead@host", started_at=timezone.now())
+        self.beat("dead-start", self.long_ago)
+        lost = self.submission(status="running", worker="dead-start", started_at=timezone.now())
         count, callbacks = self.sweep()
         lost.refresh_from_db()
         self.assertEqual((count, len(callbacks), lost.status), (1, 1, "queued"))
 
+    def test_a_replacement_with_the_same_hostname_does_not_hide_the_dead_worker(self):
+        self.beat("dead-start", self.long_ago)
+        self.beat("replacement", timezone.now())
+        lost = self.submission(status="running", worker="dead-start", started_at=timezone.now())
+        self.assertEqual(self.sweep()[0], 1)
+        lost.refresh_from_db()
+        self.assertEqual(lost.status, "queued")
+
     def test_it_leaves_a_submission_of_a_live_worker_alone(self):
-        WorkerHeartbeat.objects.create(hostname="live@host", queues=["cpu"], last_seen=timezone.now())
-        self.submission(status="running", worker="live@host", started_at=timezone.now())
+        self.beat("live-start", timezone.now())
+        self.submission(status="running", worker="live-start", started_at=timezone.now())
         self.assertEqual(self.sweep()[0], 0)
+
+    def test_it_forgets_workers_dead_for_a_day(self):
+        self.beat("long-dead", timezone.now() - WorkerHeartbeat.KEPT_AFTER_DEATH - timedelta(minutes=1))
+        self.beat("dead-lately", self.long_ago)
+        self.sweep()
+        self.assertEqual(list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)), ["dead-lately"])
 
     def test_it_resends_a_long_queued_submission_only_when_its_queue_is_empty(self):
         self.submission(status="queued", enqueued_at=self.long_ago)
@@ -57,9 +74,9 @@ class QueueLengthTestCase(BaseTestCase):
         with app.connection_for_write() as connection:
             connection.default_channel.queue_declare(queue=queue)
             connection.default_channel.queue_purge(queue)
-        self.assertEqual(tasks.queue_length(queue), 0)
+        self.assertEqual(jobs.queue_length(queue), 0)
         for _ in range(3):
             app.send_task("grader.tasks.grade_submission_task", (0,), queue=queue)
-        self.assertEqual(tasks.queue_length(queue), 3)
+        self.assertEqual(jobs.queue_length(queue), 3)
         with app.connection_for_write() as connection:
             connection.default_channel.queue_purge(queue)

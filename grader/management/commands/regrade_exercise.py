@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from grader import grading
+from grader import grading, jobs
 from grader.models import Exercise
-from grader.tasks import regrade_submission_task
 
 
 class Command(BaseCommand):
@@ -24,8 +23,9 @@ class Command(BaseCommand):
         for submission in submissions:
             if now:
                 grade = grading.regrade(submission, version)
-                self.stdout.write(f"submission {submission.pk}: {grade.score:g}/{grade.max_score:g}")
+                outcome = f"{grade.score:g}/{grade.max_score:g}" if grade else "could not be regraded (see the log)"
+                self.stdout.write(f"submission {submission.pk}: {outcome}")
             else:
-                regrade_submission_task.apply_async((submission.pk, version.pk), queue=exercise.queue)
+                jobs.regrade_submission_task.apply_async((submission.pk, version.pk), queue=exercise.queue)
         verb = "Regraded" if now else "Queued regrades of"
         self.stdout.write(f"{verb} {submissions.count()} submissions against version {version.number}.")

@@ -1,0 +1,30 @@
+"""The Celery tasks the site sends, by name, and the broker's queue lengths.
+
+The tasks themselves live in grader.tasks, which loads the grading code and torch: only workers
+import it (torchgrade/celery.py names it for them). The site sends them by name, with the same
+call as a task's own `apply_async`; tests mock these objects to see what was sent.
+"""
+
+from torchgrade.celery import app
+
+
+class TaskByName:
+    """A worker's task, sent by its name, never run or imported here."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def apply_async(self, args: tuple = (), kwargs: dict | None = None, **options) -> None:
+        app.send_task(self.name, args, kwargs, **options)
+
+
+grade_submission_task = TaskByName("grader.tasks.grade_submission_task")
+regrade_submission_task = TaskByName("grader.tasks.regrade_submission_task")
+validate_exercise_task = TaskByName("grader.tasks.validate_exercise_task")
+
+
+def queue_length(queue: str) -> int:
+    """Messages waiting in `queue` on the broker."""
+    # Not passive: Redis drops an empty queue's key, and a passive declare then fails on it.
+    with app.connection_for_read() as connection:
+        return connection.default_channel.queue_declare(queue=queue).message_count
