@@ -91,7 +91,7 @@ def test_a_student_fails_then_fixes_an_exercise_and_finds_the_history(student, l
     status = page.locator("#status")
     expect(status).to_contain_text(re.compile("queued|running|/ 6"))
     expect(status.locator("li.failed").first).to_contain_text("Wrong result for inputs", timeout=30_000)
-    expect(status).to_contain_text("6 of 6 elements differ")
+    expect(status).to_contain_text("Mismatched elements: 6 / 6")
     assert page.url == exercise_url, "the result arrives without leaving the page"
     screenshot("failed")
 
