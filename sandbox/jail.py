@@ -22,6 +22,8 @@ DEVICE_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/p
                 "stderr": "/proc/self/fd/2", "ptmx": "pts/ptmx"}
 FD_LIMIT = 256
 FORK_SERVER_READY = b"ready"
+# the init's first words on the status pipe: until they arrive, no student code can have run
+INIT_STARTED = b"started\n"
 
 
 class JobFds:
@@ -35,6 +37,7 @@ class JobFds:
 
 def run_init(control, fds):
     """Init of one job; never returns. `control` is the supervisor's JSON job description."""
+    os.write(fds.status, INIT_STARTED)
     _drop_signal_handlers()
     for procs_file in control["cgroup_procs"]:
         with open(procs_file, "w") as handle:

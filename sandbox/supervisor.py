@@ -7,6 +7,7 @@ outcome from what it measured (cgroup counters, the job init's status line), nev
 student's code claims. The result frame is decoded by the strict wire decoder as data.
 """
 import json
+import logging
 import os
 import queue
 import selectors
@@ -19,7 +20,7 @@ import threading
 import time
 
 from . import cgroups, host, jail, wire
-from .api import IsolationUnavailable, Result, Status
+from .api import IsolationUnavailable, Job, Limits, Result, Status
 
 NO_GPU_MESSAGE = "this host has no NVIDIA GPU (cuda job)"
 SERVER_STOPPED_MESSAGE = "the sandbox fork server stopped; the job will be retried"
@@ -27,6 +28,12 @@ READ_CHUNK = 1 << 16
 DRAIN_TIMEOUT_S = 1.0
 POLL_INTERVAL_S = 0.05
 SERVER_START_TIMEOUT_S = 120.0
+# a fork server whose jobs fail this many times in a row with our own errors is replaced
+RESTART_AFTER_SANDBOX_ERRORS = 2
+CANARY_JOB = Job(main="RESULT = sum(range(10))", limits=Limits(wall_s=10, cpu_s=5, memory_bytes=256 << 20))
+CANARY_VALUE = 45
+
+logger = logging.getLogger("torchgrade.sandbox")
 
 
 class SandboxFault(RuntimeError):
@@ -79,8 +86,12 @@ class _Collected:
         self.stop_reason = None  # "wall", "cpu", "output", "result"
         self.output_truncated = False
 
+    @property
+    def init_started(self):
+        return self.data["status"].startswith(jail.INIT_STARTED)
+
     def status(self):
-        line = bytes(self.data["status"]).split(b"\n", 1)[0]
+        line = bytes(self.data["status"]).removeprefix(jail.INIT_STARTED).split(b"\n", 1)[0]
         try:
             return json.loads(line) if line else None
         except ValueError:
@@ -99,6 +110,7 @@ class Backend:
         self.uid = uid
         self._gpu_nodes = host.gpu_nodes()
         self.has_gpu = bool(self._gpu_nodes)
+        self.server_restarts = 0  # fork servers replaced since start-up (for monitoring)
         try:
             cgroups.remove_stale_groups()
             host.remove_stale_staging()
@@ -120,8 +132,12 @@ class Backend:
     def _finish(self, handle):
         """Called once the job is over and its cgroup is empty."""
 
-    def _explain_missing_status(self):
-        return "the job's init process ended without reporting a status"
+    def _after_job(self, result):
+        """Called with the result of every job that ran in a slot."""
+
+    def _explain_fault(self, message):
+        """The message of a sandbox_error; a backend may know a more precise cause."""
+        return message
 
     # -- shared
 
@@ -151,9 +167,17 @@ class Backend:
             return Result(Status.SANDBOX_ERROR, error=NO_GPU_MESSAGE)
         slot_index = self._free_slots.get()
         try:
-            return self._run_in_slot(job, slot_index)
+            result = self._run_in_slot(job, slot_index)
         finally:
             self._free_slots.put(slot_index)
+        self._after_job(result)
+        return result
+
+    def canary(self) -> bool:
+        """Whether the sandbox can run jobs right now: a tiny fixed job (no torch) must return its
+        value. It waits for a free slot like any job."""
+        result = self.run(CANARY_JOB)
+        return result.status is Status.OK and result.value == CANARY_VALUE
 
     def _run_in_slot(self, job, slot_index):
         slot = self._slots[slot_index]
@@ -256,6 +280,8 @@ class Backend:
         status = collected.status()
         if status is not None and "fault" in status:
             raise SandboxFault(f"the sandbox could not start the job: {status['fault']}")
+        if not collected.init_started:  # whatever the timer or the counters say, no student code ran
+            raise SandboxFault(self._explain_fault(f"the sandbox did not start the job within {limits.wall_s:g} s"))
         exit_code = status.get("exit_code") if status else None
         signal_number = status.get("signal") if status else None
 
@@ -274,7 +300,7 @@ class Backend:
         if collected.stop_reason == "result":
             return result(Status.RUNTIME_ERROR, f"result too large (more than {_human_bytes(limits.result_bytes)})")
         if status is None:
-            raise SandboxFault(self._explain_missing_status())
+            raise SandboxFault(self._explain_fault("the job's init process ended without reporting a status"))
         if not status.get("confined"):
             raise SandboxFault("the job could not be confined: "
                                + collected.data["stderr"].decode("utf-8", errors="replace")[-2000:])
@@ -302,6 +328,7 @@ class ForkServerBackend(Backend):
         super().__init__(slots, uid)
         self._server = None
         self._server_lock = threading.Lock()
+        self._sandbox_errors_in_a_row = 0
         try:
             with self._server_lock:
                 self._start_server()
@@ -346,26 +373,57 @@ class ForkServerBackend(Backend):
         message = json.dumps(control).encode()
         with self._server_lock:
             if self._server is None or self._server[0].poll() is not None:
-                self._stop_server()
-                self._start_server()
+                self._replace_server("the fork server is not running")
             try:
                 socket.send_fds(self._server[1], [message], pipes.child_fds)
             except OSError as exc:
                 raise SandboxFault(SERVER_STOPPED_MESSAGE) from exc
 
-    def _explain_missing_status(self):
+    def _explain_fault(self, message):
         process = self._server[0] if self._server else None
         if process is None or _wait_quietly(process, 0.5) is not None:
             return SERVER_STOPPED_MESSAGE
-        return super()._explain_missing_status()
+        return message
 
-    def _stop_server(self):
+    def _after_job(self, result):
+        with self._server_lock:
+            if result.status is not Status.SANDBOX_ERROR:
+                self._sandbox_errors_in_a_row = 0
+                return
+            self._sandbox_errors_in_a_row += 1
+            if self._sandbox_errors_in_a_row >= RESTART_AFTER_SANDBOX_ERRORS:
+                self._replace_server_or_log(f"{self._sandbox_errors_in_a_row} jobs in a row ended in "
+                                            f"sandbox_error, the last: {result.error}")
+
+    def canary(self) -> bool:
+        """As Backend.canary, but a failing canary replaces the fork server and tries once more."""
+        if super().canary():
+            return True
+        with self._server_lock:
+            self._replace_server_or_log("the canary job failed")
+        return super().canary()
+
+    def _replace_server_or_log(self, reason):
+        try:
+            self._replace_server(reason)
+        except SandboxFault as exc:  # the next job tries again to start one
+            logger.error("the sandbox fork server could not be replaced: %s", exc)
+
+    def _replace_server(self, reason):
+        """Kill the fork server (in-flight jobs become sandbox_error) and start a new one."""
+        logger.warning("replacing the sandbox fork server: %s", reason)
+        self._sandbox_errors_in_a_row = 0
+        self._stop_server(graceful=False)
+        self._start_server()
+        self.server_restarts += 1
+
+    def _stop_server(self, graceful=True):
         if self._server is None:
             return
         process, channel, log = self._server
         self._server = None
-        channel.close()  # the server exits when it reads EOF
-        if _wait_quietly(process, 5) is None:
+        channel.close()  # a working server exits when it reads EOF
+        if not graceful or _wait_quietly(process, 5) is None:
             process.kill()
             process.wait()
         log.close()
