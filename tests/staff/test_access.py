@@ -13,7 +13,7 @@ class StaffAccessTestCase(StaffTestCase):
         self.submission = self.graded(self.alice, 2)
         self.batch = RegradeBatch.objects.create(exercise=self.exercise, version=self.exercise.current_version,
                                                  requested_by=self.ian, total=1)
-        enqueue = mock.patch("grader.tasks.regrade_submission_task.apply_async")
+        enqueue = mock.patch("grader.jobs.regrade_submission_task.apply_async")
         self.enqueued = enqueue.start()
         self.addCleanup(enqueue.stop)
 
