@@ -22,6 +22,7 @@ class Outcome:
     passed: bool
     message: str
     loss_history: dict = field(default_factory=dict)
+    staff_message: str = ""  # why a hidden check failed: for staff only
 
 
 class RunAnswers:
@@ -90,8 +91,12 @@ def judge_check(plan, student, reference, source):
         outcome = _JUDGES[check["kind"]](plan, student, reference)
     except Mismatch as exc:
         outcome = Outcome(False, str(exc))
-    if check["hidden"] and not outcome.passed:
-        outcome.message = HIDDEN_FAILURE + (f" Hint: {check['hint']}" if check["hint"] else "")
+    if check["hidden"]:
+        # Anything derived from a hidden probe stays with staff, the student's own loss curve included.
+        outcome.loss_history = {}
+        if not outcome.passed:
+            outcome.staff_message = outcome.message
+            outcome.message = HIDDEN_FAILURE + (f" Hint: {check['hint']}" if check["hint"] else "")
     elif not outcome.passed and check["hint"]:
         outcome.message += f"\nHint: {check['hint']}"
     return outcome

@@ -89,11 +89,13 @@ class Evaluation:
 
     @property
     def staff_output(self) -> str:
-        """What the hidden job printed and how it ended: never shown to the student."""
+        """Why hidden checks failed, and what the hidden job printed: never shown to the student."""
         run = self.hidden
         if run is None:
             return ""
         parts = [f"[hidden checks: {run.status.value}] {failure_of(run)}".rstrip()]
+        parts += [f"--- {check['name']} failed:\n{outcome.staff_message}"
+                  for check, outcome in self.outcomes if outcome.staff_message]
         parts += [f"--- {name}\n{text}" for name, text in (("stdout", run.stdout), ("stderr", run.stderr)) if text]
         return "\n".join(parts)
 

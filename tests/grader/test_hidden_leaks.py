@@ -79,7 +79,7 @@ class HiddenLeakTestCase(BaseTestCase):
         inputs, outputs = self.secrets(submission)
         forbidden = {"seed": {str(submission.seed)}, "hidden input": written(inputs),
                      "reference output": written(outputs),
-                     "hidden job's output": {line for line in grade.staff_output.splitlines() if line.strip()}}
+                     "hidden job's output": {line.strip() for line in grade.staff_output.splitlines() if "LEAK" in line}}
         for url, page in self.student_pages(submission).items():
             self.assertIn("Failed on a hidden test. Hint: Reshape, then matmul.", page, url)
             for what, texts in forbidden.items():
@@ -106,6 +106,10 @@ class HiddenLeakTestCase(BaseTestCase):
         self.assertIn("ValueError: LEAK 1.000000 2.000000 3.000000", examples.message)
         self.assert_nothing_hidden_shown(submission, grade)
         self.assertIn("[hidden checks: ok]", grade.staff_output)  # its errors are answers, judged hidden
+        # staff see why the hidden check failed: the exception, with the hidden inputs it carried
+        inputs, _ = self.secrets(submission)
+        self.assertIn("--- Random vectors failed:", grade.staff_output)
+        self.assertIn("ValueError: LEAK " + " ".join(f"{v:.6f}" for v in inputs[:7]), grade.staff_output)
 
     def test_a_descriptor_saved_at_import_shows_only_the_visible_inputs(self):
         submission, grade = self.graded(WRITES_TO_SAVED_DESCRIPTORS)
