@@ -90,13 +90,23 @@ def run_structure(target, probe):
 
 
 def run_train(target, probe):
-    returned = target(probe["x"], probe["y"], **probe["kwargs"])
+    """Train, then predict on the training inputs and the held-out inputs: the judge computes the
+    loss and the held-out figures itself from these predictions."""
+    # The code trains on copies, so that the model is evaluated on the inputs as they were sent.
+    returned = target(probe["x"].clone(), probe["y"].clone(), **probe["kwargs"])
     if not (isinstance(returned, tuple) and len(returned) == 2):
         raise TypeError("the training function must return (model, losses)")
     model, losses = returned
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"the training function must return a trained torch.nn.Module as its model, got "
+                        f"{type(model).__name__}: the grader evaluates the model's own predictions")
+    model.eval()
     with torch.no_grad():
-        predictions = model(probe["holdout_x"])
-    return {"losses": [float(loss) for loss in losses], "predictions": predictions}
+        return {
+            "losses": [float(loss) for loss in losses],
+            "train_predictions": model(probe["x"]),
+            "holdout_predictions": model(probe["holdout_x"]),
+        }
 
 
 def _is_float_tensor(value):

@@ -1,15 +1,19 @@
 """Build, on the trusted side, what the sandbox runs for one grading: the probes and their inputs.
 
-Fixed cases come from the exercise; random cases and training data are drawn from generators
-seeded by the submission's secret seed, so hard-coding the visible examples earns nothing and
-a regrade with the same seed sees the same inputs. Things only the judge needs (hold-out targets)
-stay here in `Plan.private` and never enter a sandbox.
+Fixed cases come from the exercise; random cases, the cases of hidden checks (unless marked
+fixed), and training data with its generating parameters are drawn from generators seeded by the
+submission's secret seed, so hard-coding the visible examples, or what one submission learnt of a
+hidden check, earns nothing, and a regrade with the same seed sees the same inputs. Things only the
+judge needs (the training and hold-out targets) stay here in `Plan.private`; the hold-out targets
+and the data's generating parameters never enter a sandbox.
 """
 
 import hashlib
 from dataclasses import dataclass, field
 
 import torch
+
+from .spec import DATASETS, PER_FEATURE_PARAMETERS
 
 DTYPES = {
     "float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
@@ -23,14 +27,25 @@ def derive_seed(seed, *labels):
     return int.from_bytes(digest[:7], "big")
 
 
-def make_value(value, generator):
-    """Turn an input description from the spec into the value a probe receives."""
+RANDOM_MAKERS = ("randn", "rand", "randint")
+# A varied float moves by up to this fraction of its own magnitude: far beyond any comparison
+# tolerance, so an output hard-coded for the written value is wrong, while signs, zeros and the
+# order of magnitude (what an edge case is usually about) stay.
+JITTER = 0.1
+
+
+def make_value(value, generator, vary=False):
+    """Turn an input description from the spec into the value a probe receives.
+
+    With `vary`, a tensor written out in the spec is changed with `generator` (see `varied`); a
+    random one is drawn from `generator` anyway; Python numbers, booleans and text stay as written.
+    """
     if isinstance(value, dict) and "tensor" in value:
-        return make_tensor(value["tensor"], generator)
+        return make_tensor(value["tensor"], generator, vary)
     return value
 
 
-def make_tensor(spec, generator):
+def make_tensor(spec, generator, vary=False):
     make, arg, dtype = spec["make"], spec["arg"], DTYPES[spec["dtype"]]
     if make == "tensor":
         tensor = torch.tensor(arg, dtype=dtype)
@@ -44,21 +59,51 @@ def make_tensor(spec, generator):
         tensor = torch.arange(*arg, dtype=dtype) if isinstance(arg, list) else torch.arange(arg, dtype=dtype)
     else:
         tensor = (torch.zeros if make == "zeros" else torch.ones)(tuple(arg), dtype=dtype)
+    if vary and make not in RANDOM_MAKERS:
+        tensor = varied(tensor, generator)
     if spec.get("requires_grad"):
         tensor.requires_grad_(True)
     return tensor
 
 
-def make_dataset(data, n, generator):
-    features = data["features"]
-    x = torch.rand(n, features, generator=generator, dtype=torch.float64)
+def varied(tensor, generator):
+    """A written-out tensor of a hidden case, changed per submission.
+
+    Floats are each scaled by a factor drawn from [1 - JITTER, 1 + JITTER]. Integers and booleans
+    are usually labels, indices or masks, which an arbitrary change would make invalid: their rows
+    (the entries along the first dimension) are shuffled instead, keeping every value and each row.
+    """
+    if tensor.is_floating_point():
+        factor = 1 + JITTER * (2 * torch.rand(tensor.shape, generator=generator, dtype=torch.float64) - 1)
+        return (tensor.double() * factor).to(tensor.dtype)
+    if tensor.dim() == 0:
+        return tensor
+    return tensor[torch.randperm(tensor.shape[0], generator=generator)]
+
+
+def draw_parameters(data: dict, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """The data-generating parameters of one grading: numbers as written, [low, high] ranges drawn."""
+    parameters = {}
+    for name in DATASETS[data["kind"]]:
+        value, count = data[name], data["features"] if name in PER_FEATURE_PARAMETERS else 1
+        if type(value) is list:
+            low, high = value
+            parameters[name] = low + (high - low) * torch.rand(count, generator=generator, dtype=torch.float64)
+        else:
+            parameters[name] = torch.full((count,), float(value), dtype=torch.float64)
+    return parameters
+
+
+def make_dataset(data: dict, parameters: dict, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """n points (x, y): y = x @ weight + bias + noise, or two blobs labelled 0 and 1 around `centre`."""
+    x = torch.rand(n, data["features"], generator=generator, dtype=torch.float64)
     x = data["low"] + (data["high"] - data["low"]) * x
     noise = data["noise"] * torch.randn(n, 1, generator=generator, dtype=torch.float64)
     if data["kind"] == "linear":
-        y = data["weight"] * x.sum(dim=1, keepdim=True) + data["bias"] + noise
+        y = x @ parameters["weight"].unsqueeze(1) + parameters["bias"] + noise
     else:
         labels = torch.randint(0, 2, (n, 1), generator=generator).to(torch.float64)
-        x = x + data["separation"] * (2 * labels - 1)
+        x = x + parameters["separation"] * (2 * labels - 1) + parameters["centre"]
         y = labels
     return x.float(), y.float()
 
@@ -109,10 +154,16 @@ def build_plan(spec, seed):
 
 
 def _cases(check, seed, index):
-    """(label, args, visible) for the fixed cases, then the seeded random ones."""
-    for case_index, args in enumerate(check["cases"]):
-        generator = torch.Generator().manual_seed(derive_seed(0, index, case_index))
-        yield f"case{case_index}", [make_value(a, generator) for a in args], True
+    """(label, args, visible) for the fixed cases, then the seeded random ones.
+
+    A hidden check's cases are varied from the submission's seed unless marked fixed, so that what
+    is learnt of them in one submission does not hold in the next one (or another student's).
+    """
+    for case_index, case in enumerate(check["cases"]):
+        vary = check["hidden"] and not case["fixed"]
+        generator = torch.Generator().manual_seed(
+            derive_seed(seed, index, case_index, "varied") if vary else derive_seed(0, index, case_index))
+        yield f"case{case_index}", [make_value(a, generator, vary) for a in case["args"]], True
     randomised = check.get("random")
     for draw in range(randomised["count"] if randomised else 0):
         generator = torch.Generator().manual_seed(derive_seed(seed, index, draw))
@@ -156,15 +207,17 @@ def _structure_probes(check, entry, seed, index, plan):
 
 
 def _training_probes(check, entry, seed, index, plan):
+    data = check["data"]
+    parameters = draw_parameters(data, torch.Generator().manual_seed(derive_seed(seed, index, "parameters")))
     generator = torch.Generator().manual_seed(derive_seed(seed, index, "data"))
-    x, y = make_dataset(check["data"], check["data"]["n"], generator)
+    x, y = make_dataset(data, parameters, data["n"], generator)
     holdout = check["holdout"]
     if holdout["x"] is not None:
         holdout_x = torch.tensor(holdout["x"], dtype=torch.float32)
         holdout_y = torch.tensor(holdout["y"], dtype=torch.float32)
     else:
-        holdout_x, holdout_y = make_dataset(check["data"], holdout["n"], generator)
-    plan.private["holdout_y"] = holdout_y
+        holdout_x, holdout_y = make_dataset(data, parameters, holdout["n"], generator)
+    plan.private.update(train_y=y, holdout_y=holdout_y)
     yield "train", {"op": "train", "x": x, "y": y, "kwargs": check["kwargs"], "holdout_x": holdout_x}
 
 

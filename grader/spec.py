@@ -33,7 +33,13 @@ LIMIT_BOUNDS = {
 }
 TENSOR_MAKERS = ("tensor", "randn", "rand", "randint", "zeros", "ones", "arange")
 DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8", "bool")
-DATASETS = {"linear": ("weight", "bias"), "blobs": ("separation",)}
+# The data-generating parameters of each dataset kind, with their defaults, and the loss the trusted
+# side computes unless the check names one. A parameter is a number, or a [low, high] range drawn per
+# submission (the linear weight and the blob centre once per feature).
+DATASETS = {"linear": {"weight": 1.0, "bias": 1.0}, "blobs": {"separation": 1.0, "centre": 0.0}}
+PER_FEATURE_PARAMETERS = ("weight", "centre")
+DEFAULT_LOSSES = {"linear": "mse", "blobs": "bce"}
+TRAINING_LOSSES = ("mse", "bce", "bce_with_logits")
 STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_shape")
 
 
@@ -158,12 +164,13 @@ class SpecReader:
         if not isinstance(data, dict) or data.get("kind") not in DATASETS:
             self.problem(raw, f"'data' must have a kind of {', '.join(DATASETS)}")
             data = {"kind": "linear"}
+        kind = data["kind"]
         check["data"] = {
-            "kind": data["kind"],
+            "kind": kind,
             "n": self.number(data, "n", 64, 1, 100_000, integer=True),
             "features": self.number(data, "features", 1, 1, 1024, integer=True),
             "noise": self.number(data, "noise", 0.0, 0, 100),
-            **{key: self.number(data, key, 1.0, -1e6, 1e6) for key in DATASETS[data["kind"]]},
+            **{key: self.parameter(data, key, default) for key, default in DATASETS[kind].items()},
             "low": self.number(data, "low", -1.0, -1e6, 1e6),
             "high": self.number(data, "high", 1.0, -1e6, 1e6),
         }
@@ -180,6 +187,10 @@ class SpecReader:
         }
         if (check["holdout"]["x"] is None) != (check["holdout"]["y"] is None):
             self.problem(raw, "'holdout' needs both x and y, or neither (then it is drawn like the data)")
+        if check["holdout"]["y"] is not None and any(type(check["data"][key]) is list for key in DATASETS[kind]):
+            self.problem(raw, "held-out targets written out need fixed data parameters: with a [low, high] "
+                              "range, leave out holdout x and y so that the held-out points are drawn like the data")
+        check["loss"] = self.training_loss(raw, kind)
         check["max_final_loss"] = raw.get("max_final_loss") and self.number(raw, "max_final_loss", None, 0, 1e9)
         check["max_holdout_mse"] = raw.get("max_holdout_mse") and self.number(raw, "max_holdout_mse", None, 0, 1e9)
         check["min_holdout_accuracy"] = raw.get("min_holdout_accuracy") and self.number(
@@ -187,6 +198,28 @@ class SpecReader:
         check["loss_must_decrease"] = raw.get("loss_must_decrease", True) is not False
         if not any(check[k] for k in ("max_final_loss", "max_holdout_mse", "min_holdout_accuracy")):
             self.problem(raw, "a training check needs max_final_loss, max_holdout_mse or min_holdout_accuracy")
+        if check["min_holdout_accuracy"] and kind != "blobs":
+            self.problem(raw, "min_holdout_accuracy needs class labels: data of kind blobs")
+
+    def parameter(self, data, key, default):
+        """A data-generating parameter: a number, or a [low, high] range drawn per submission."""
+        value = data.get(key, default)
+        if _is_parameter_number(value):
+            return value
+        if type(value) is list and len(value) == 2 and all(map(_is_parameter_number, value)) and value[0] <= value[1]:
+            return value
+        self.problem(data, f"'{key}' must be a number or a [low, high] range with low <= high, got {value!r}")
+        return default
+
+    def training_loss(self, raw, kind):
+        """The loss the trusted side computes from the model's predictions on the training data."""
+        loss = raw.get("loss", DEFAULT_LOSSES[kind])
+        if loss not in TRAINING_LOSSES:
+            self.problem(raw, f"'loss' must be one of {', '.join(TRAINING_LOSSES)}, got {loss!r}")
+            return DEFAULT_LOSSES[kind]
+        if loss != "mse" and kind != "blobs":
+            self.problem(raw, f"loss {loss} needs 0/1 labels: data of kind blobs")
+        return loss
 
     def api_check(self, raw, check, entry):
         for key in ("forbid", "require", "allow"):
@@ -221,7 +254,7 @@ class SpecReader:
         if not isinstance(cases, list):
             self.problem(raw, "'cases' must be a list of {args: [...]} entries")
             cases = []
-        check["cases"] = [self.input_list(case, "args") for case in cases if isinstance(case, dict)]
+        check["cases"] = [self.case(case, check["hidden"]) for case in cases if isinstance(case, dict)]
         randomised = raw.get("random")
         check["random"] = None
         if randomised is not None:
@@ -234,6 +267,16 @@ class SpecReader:
                 }
         if not check["cases"] and not check["random"]:
             self.problem(raw, f"a {check['kind']} check needs 'cases' or 'random' inputs")
+
+    def case(self, case, hidden):
+        """A fixed case; a hidden check's cases are varied per submission unless marked fixed."""
+        fixed = case.get("fixed", False)
+        if type(fixed) is not bool:
+            self.problem(case, f"'fixed' must be true or false, got {fixed!r}")
+        elif fixed and not hidden:
+            self.problem(case, "'fixed' applies to the cases of a hidden check: a visible check's cases "
+                               "are always used as written")
+        return {"args": self.input_list(case, "args"), "fixed": fixed is True}
 
     def input_list(self, mapping, key):
         values = mapping.get(key, [])
@@ -292,6 +335,10 @@ class SpecReader:
             self.problem(context, f"a shape must be a list of positive integers, got {shape!r}")
             return [1]
         return shape
+
+
+def _is_parameter_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= 1e6
 
 
 def read_spec(path, data, problems):

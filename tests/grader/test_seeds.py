@@ -1,0 +1,63 @@
+"""Each submission draws its random inputs from its own secret seed: another submission draws other
+inputs, a regrade the same ones, and outputs hard-coded for one seed's inputs fail under another."""
+
+import pytest
+
+from grader import grading
+from grader.models import Submission
+from grader.probes import build_plan
+from tests.base import BaseTestCase
+from tests.grader.factories import OUTER_SOLUTION, make_exercise
+
+PRINTING_SOLUTION = OUTER_SOLUTION.replace(
+    "def outer(a, b):\n", "def outer(a, b):\n    print('INPUT', a.tolist(), b.tolist())\n")
+HIDDEN_CHECK = "Random vectors"
+
+
+def printed_inputs(output):
+    return [line for line in output.splitlines() if line.startswith("INPUT ")]
+
+
+@pytest.mark.usefixtures("grading_backend")
+class SeedsTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.exercise = make_exercise(self.chapter)
+
+    def submit(self, code, **fields):
+        return Submission.objects.create(user=self.alice, exercise=self.exercise, code=code,
+                                         version=self.exercise.current_version, **fields)
+
+    def hidden_passed(self, grade):
+        return grade.checks.get(name=HIDDEN_CHECK).passed
+
+    def test_two_submissions_draw_different_random_inputs(self):
+        first, second = self.submit(PRINTING_SOLUTION), self.submit(PRINTING_SOLUTION)
+        self.assertNotEqual(first.seed, second.seed)
+        first_inputs = printed_inputs(grading.grade_submission(first.pk).staff_output)
+        second_inputs = printed_inputs(grading.grade_submission(second.pk).staff_output)
+        self.assertEqual((len(first_inputs), len(second_inputs)), (3, 3))
+        self.assertFalse(set(first_inputs) & set(second_inputs))
+
+    def test_a_regrade_draws_the_same_random_inputs(self):
+        submission = self.submit(PRINTING_SOLUTION)
+        first = grading.grade_submission(submission.pk)
+        again = grading.regrade(submission)
+        self.assertEqual(printed_inputs(again.staff_output), printed_inputs(first.staff_output))
+        self.assertEqual(again.seed, first.seed)
+
+    def test_outputs_hard_coded_for_another_seeds_inputs_fail_the_hidden_check(self):
+        spec = self.exercise.current_version.spec
+        index = [check["name"] for check in spec["checks"]].index(HIDDEN_CHECK)
+        outputs = {}
+        for probe in build_plan(spec, seed=11).probes:
+            if probe["id"].startswith(f"{index}."):
+                a, b = probe["args"]
+                outputs[repr((a.tolist(), b.tolist()))] = (a[:, None] * b[None, :]).tolist()
+        code = (f"import torch\n\nOUTPUTS = {outputs!r}\n\ndef outer(a, b):\n"
+                "    key = repr((a.tolist(), b.tolist()))\n"
+                "    return torch.tensor(OUTPUTS[key]) if key in OUTPUTS else torch.zeros(len(a), len(b))\n")
+        same_seed = grading.grade_submission(self.submit(code, seed=11).pk)
+        other_seed = grading.grade_submission(self.submit(code, seed=22).pk)
+        self.assertTrue(self.hidden_passed(same_seed))  # the lookup does hold the outputs of seed 11's inputs
+        self.assertFalse(self.hidden_passed(other_seed))
