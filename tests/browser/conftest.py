@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.base import PASSWORD
 
 # The live server runs in a thread of this process while Playwright's sync API holds an event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -48,3 +51,17 @@ def axe():
         return page.evaluate("([context, options]) => axe.run(context || document, options)", [context, options])
 
     return run
+
+
+@pytest.fixture
+def log_in(live_server):
+    """Log a page in as a user of tests.base (they share its PASSWORD), through the login form."""
+
+    def submit_form(page, username):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    return submit_form

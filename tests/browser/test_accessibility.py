@@ -43,14 +43,6 @@ def assert_accessible(axe):
     return check
 
 
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
 def visit_each(page: Page, base: str, paths: list[str], assert_accessible, screenshot) -> None:
     for path in paths:
         page.goto(base + path)
@@ -63,8 +55,9 @@ def test_the_pages_a_visitor_sees_have_no_serious_problem(page, live_server, cou
                assert_accessible, screenshot)
 
 
-def test_the_pages_a_student_sees_have_no_serious_problem(page, live_server, course, assert_accessible, screenshot):
-    log_in(page, live_server.url, "alice")
+def test_the_pages_a_student_sees_have_no_serious_problem(page, live_server, course, log_in, assert_accessible,
+                                                           screenshot):
+    log_in(page, "alice")
     visit_each(page, live_server.url, [
         "/", "/courses/pytorch-essentials/", CHAPTER, f"{CHAPTER}quiz/", f"{CHAPTER}interview/", EXERCISE,
     ], assert_accessible, screenshot)
@@ -73,11 +66,11 @@ def test_the_pages_a_student_sees_have_no_serious_problem(page, live_server, cou
     assert_accessible(page)
 
 
-def test_the_pages_an_instructor_sees_have_no_serious_problem(page, live_server, course, assert_accessible,
+def test_the_pages_an_instructor_sees_have_no_serious_problem(page, live_server, course, log_in, assert_accessible,
                                                                screenshot):
     chapter = course.chapters.get(slug="tensors")
     exercise = Exercise.objects.get(slug="outer-product")
-    log_in(page, live_server.url, "ian")
+    log_in(page, "ian")
     visit_each(page, live_server.url, [
         "/courses/pytorch-essentials/", CHAPTER, "/staff/",
         "/staff/courses/pytorch-essentials/gradebook/", "/staff/courses/pytorch-essentials/submissions/",
@@ -90,9 +83,9 @@ def test_the_pages_an_instructor_sees_have_no_serious_problem(page, live_server,
 
 @pytest.mark.xfail(strict=True, reason="templates/admin/widgets/split_datetime.html labels them, but Django renders "
                    "widgets with its own templates until settings say FORM_RENDERER = TemplatesSetting")
-def test_the_exercise_admin_labels_the_deadline_date_and_time(page, live_server, course):
+def test_the_exercise_admin_labels_the_deadline_date_and_time(page, live_server, course, log_in):
     exercise = Exercise.objects.get(slug="outer-product")
-    log_in(page, live_server.url, "ian")
+    log_in(page, "ian")
     page.goto(f"{live_server.url}/admin/grader/exercise/{exercise.pk}/change/")
     expect(page.get_by_label("Date:")).to_have_attribute("name", "deadline_0")
     expect(page.get_by_label("Time:")).to_have_attribute("name", "deadline_1")

@@ -3,7 +3,7 @@ admin that carries the site's name."""
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from courses.models import Course
 from tests.base import PASSWORD, make_chapter
@@ -21,14 +21,6 @@ def exercise(transactional_db):
     return exercise
 
 
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
 @pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/signup/"], ids=["home", "login", "signup"])
 def test_the_sign_up_button_in_the_header_is_readable(page, live_server, transactional_db, axe, screenshot, path):
     page.goto(live_server.url + path)
@@ -42,8 +34,8 @@ def test_the_sign_up_button_in_the_header_is_readable(page, live_server, transac
     screenshot("header", full_page=False)
 
 
-def test_the_editor_draws_underscores(page, live_server, exercise, screenshot):
-    log_in(page, live_server.url, "alice")
+def test_the_editor_draws_underscores(page, live_server, exercise, log_in, screenshot):
+    log_in(page, "alice")
     page.goto(live_server.url + exercise.get_absolute_url())
     editor, first_line = page.locator("#editor"), page.locator("#editor .ace_line").first
 
@@ -60,11 +52,11 @@ def test_the_editor_draws_underscores(page, live_server, exercise, screenshot):
     screenshot("editor", full_page=False)
 
 
-def test_the_admin_carries_the_site_name(page, live_server, exercise, screenshot):
+def test_the_admin_carries_the_site_name(page, live_server, exercise, log_in, screenshot):
     page.goto(f"{live_server.url}/admin/login/")
     expect(page).to_have_title("Log in | torchgrade")
     expect(page.locator("#site-name")).to_have_text("torchgrade administration")
-    log_in(page, live_server.url, "ian")
+    log_in(page, "ian")
     page.goto(f"{live_server.url}/admin/")
     expect(page).to_have_title("Courses, exercises and accounts | torchgrade")
     expect(page.get_by_role("heading", name="Courses, exercises and accounts")).to_be_visible()
