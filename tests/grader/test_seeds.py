@@ -2,6 +2,8 @@
 inputs, a regrade the same ones, and outputs hard-coded for one seed's inputs fail under another."""
 
 import pytest
+import torch
+from django.conf import settings
 
 from grader import grading
 from grader.models import Submission
@@ -12,6 +14,19 @@ from tests.grader.factories import OUTER_SOLUTION, make_exercise
 PRINTING_SOLUTION = OUTER_SOLUTION.replace(
     "def outer(a, b):\n", "def outer(a, b):\n    print('INPUT', a.tolist(), b.tolist())\n")
 HIDDEN_CHECK = "Random vectors"
+FIT_A_LINE = settings.COURSE_CONTENT_DIR / "pytorch-essentials" / "07-training-loop" / "exercises" / "fit-a-line"
+HARD_CODED_LINE = """
+import torch
+from torch import nn
+
+def train(x, y, epochs=200, lr=0.1):
+    model = nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_({weight!r})
+        model.bias.fill_({bias!r})
+        loss = nn.functional.mse_loss(model(x), y).item()
+    return model, [loss + 1.0, loss]
+"""
 
 
 def printed_inputs(output):
@@ -24,12 +39,13 @@ class SeedsTestCase(BaseTestCase):
         super().setUp()
         self.exercise = make_exercise(self.chapter)
 
-    def submit(self, code, **fields):
-        return Submission.objects.create(user=self.alice, exercise=self.exercise, code=code,
-                                         version=self.exercise.current_version, **fields)
+    def submit(self, code, exercise=None, **fields):
+        exercise = exercise or self.exercise
+        return Submission.objects.create(user=self.alice, exercise=exercise, code=code,
+                                         version=exercise.current_version, **fields)
 
-    def hidden_passed(self, grade):
-        return grade.checks.get(name=HIDDEN_CHECK).passed
+    def hidden_passed(self, grade, name=HIDDEN_CHECK):
+        return grade.checks.get(name=name).passed
 
     def test_two_submissions_draw_different_random_inputs(self):
         first, second = self.submit(PRINTING_SOLUTION), self.submit(PRINTING_SOLUTION)
@@ -61,3 +77,17 @@ class SeedsTestCase(BaseTestCase):
         other_seed = grading.grade_submission(self.submit(code, seed=22).pk)
         self.assertTrue(self.hidden_passed(same_seed))  # the lookup does hold the outputs of seed 11's inputs
         self.assertFalse(self.hidden_passed(other_seed))
+
+    def test_a_line_hard_coded_from_another_seeds_data_fails_the_hidden_training_check(self):
+        exercise = make_exercise(self.chapter, slug="fit-a-line", spec_yaml=(FIT_A_LINE / "exercise.yaml").read_text(),
+                                 solution=(FIT_A_LINE / "solution.py").read_text())
+        spec = exercise.current_version.spec
+        index, hidden = next((i, check) for i, check in enumerate(spec["checks"]) if check["hidden"])
+        probe = next(p for p in build_plan(spec, seed=11).probes if p["id"].startswith(f"{index}."))
+        design = torch.cat([probe["x"], torch.ones_like(probe["x"])], dim=1).double()
+        weight, bias = torch.linalg.lstsq(design, probe["y"].double()).solution.flatten().tolist()
+        code = HARD_CODED_LINE.format(weight=weight, bias=bias)
+        same_seed = grading.grade_submission(self.submit(code, exercise, seed=11).pk)
+        other_seed = grading.grade_submission(self.submit(code, exercise, seed=22).pk)
+        self.assertTrue(self.hidden_passed(same_seed, hidden["name"]))  # seed 11's line, fitted exactly
+        self.assertFalse(self.hidden_passed(other_seed, hidden["name"]))
