@@ -22,7 +22,7 @@ _INPUT_LIMIT = 1 << 40  # the input frame was written by the trusted supervisor
 
 def run(input_fd, result_fd):
     """Run the job described by the frame on `input_fd`; never returns."""
-    payload = wire.decode(_read_whole(input_fd), _INPUT_LIMIT)
+    payload = wire.decode(_read_whole(input_fd), _INPUT_LIMIT, max_memory_bytes=_INPUT_LIMIT)
     os.close(input_fd)
     _write_files(payload["files"])
     _reseed_random_generators()

@@ -2,10 +2,14 @@
 import json
 import math
 import pickle
+import re
 import struct
+import tracemalloc
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sandbox import wire
 from sandbox.wire import Unsupported, WireError
@@ -99,12 +103,16 @@ def test_dict_with_non_string_keys_cannot_be_encoded():
 
 
 def frame(header, *buffers, magic=wire.MAGIC, version=wire.VERSION):
-    raw = header if isinstance(header, bytes) else json.dumps(header).encode()
+    raw = header if isinstance(header, bytes) else json.dumps(header, separators=(",", ":")).encode()
     return struct.pack("<4sHI", magic, version, len(raw)) + raw + b"".join(buffers)
 
 
+def value_header(value, buffers=()):
+    return {"buffers": list(buffers), "value": value}
+
+
 def tensor_header(dtype="float32", shape=(2,), buffers=(8,), index=0):
-    return {"value": {"tensor": {"dtype": dtype, "shape": list(shape), "buffer": index}}, "buffers": list(buffers)}
+    return value_header({"tensor": {"dtype": dtype, "shape": list(shape), "buffer": index}}, buffers)
 
 
 def nested(depth):
@@ -117,27 +125,38 @@ def nested(depth):
 @pytest.mark.parametrize("data, message", [
     (b"", "truncated"),
     (pickle.dumps({"a": 1}), "magic"),
-    (frame({"value": 1, "buffers": []}, magic=b"XXXX"), "magic"),
-    (frame({"value": 1, "buffers": []}, version=2), "version"),
-    (frame({"value": 1, "buffers": []})[:-1], "past the end"),
-    (frame({"value": 1, "buffers": []}) + b"x", "does not match"),
-    (frame(b"{not json"), "not valid JSON"),
-    (frame(b'{"value": NaN, "buffers": []}'), "not valid JSON"),
-    (frame(b'{"value": 1' + b"2" * 5000 + b', "buffers": []}'), "not valid JSON"),
-    (frame({"value": 1}), "exactly 'value' and 'buffers'"),
-    (frame({"value": {"pickle": "x"}, "buffers": []}), "unknown or malformed node"),
-    (frame({"value": {"tuple": [], "dict": {}}, "buffers": []}), "exactly one key"),
-    (frame({"value": {"float": "1e999"}, "buffers": []}), "float marker"),
-    (frame({"value": nested(wire.MAX_DEPTH + 2), "buffers": []}), "deeper"),
+    (frame(value_header(1), magic=b"XXXX"), "magic"),
+    (frame(value_header(1), version=1), "version"),
+    (frame(value_header(1))[:-1], "past the end"),
+    (frame(value_header(1)) + b"x", "does not match"),
+    (frame(b"{not json"), "expected"),
+    (frame(b'{"buffers":[],"value":NaN}'), "unexpected byte"),
+    (frame(b'{"buffers":[],"value":1e999}'), "out of range"),
+    (frame(b'{"buffers":[],"value":1' + b"2" * 5000 + b"}"), "integer too long"),
+    (frame(b'{"buffers": [], "value": 1}'), "expected"),  # only the compact form encode writes
+    (frame(b'{"value":1,"buffers":[]}'), "expected"),
+    (frame(b'{"buffers":[],"value":1,"extra":2}'), "expected }"),
+    (frame(b'{"buffers":[],"value":1}}'), "after the header"),
+    (frame(b'{"buffers":[],"value":"\\x"}'), "malformed string"),
+    (frame(b'{"buffers":[],"value":"\xff"}'), "malformed string"),
+    (frame(b'{"buffers":[],"value":[1,]}'), "unexpected byte"),
+    (frame(b'{"buffers":[],"value":01}'), "expected }"),
+    (frame(b'{"buffers":[],"value":{"dict":{"a":1,"a":2}}}'), "duplicate key"),
+    (frame(value_header({"pickle": "x"})), "unknown or malformed node"),
+    (frame(value_header({"tuple": [], "dict": {}})), "expected }"),
+    (frame(value_header({"float": "1e999"})), "float marker"),
+    (frame(value_header(nested(wire.MAX_DEPTH + 2))), "deeper"),
     (frame(tensor_header(dtype="complex64"), b"\0" * 8), "not allowed"),
     (frame(tensor_header(dtype="object"), b"\0" * 8), "not allowed"),
     (frame(tensor_header(shape=(3,)), b"\0" * 8), "needs 12 bytes"),
     (frame(tensor_header(shape=(-2,)), b"\0" * 8), "non-negative"),
-    (frame(tensor_header(shape=(True, 2)), b"\0" * 8), "non-negative"),
+    (frame(tensor_header(shape=(True, 2)), b"\0" * 8), "expected"),
+    (frame(tensor_header(shape=(2 ** 63, 0), buffers=(0,)), b""), "too large"),
+    (frame(tensor_header(shape=[1] * 33, buffers=(4,)), b"\0" * 4), "at most 32"),
     (frame(tensor_header(index=1), b"\0" * 8), "index"),
     (frame(tensor_header(buffers=(8, 4)), b"\0" * 12), "exactly one tensor"),
-    (frame({"value": [tensor_header()["value"]] * 2, "buffers": [8]}, b"\0" * 8), "reused"),
-    (frame({"value": 1, "buffers": [-1]}), "non-negative"),
+    (frame(value_header([tensor_header()["value"]] * 2, [8]), b"\0" * 8), "reused"),
+    (frame(value_header(1, [-1])), "non-negative"),
 ])
 def test_decoder_rejects_malformed_frames(data, message):
     with pytest.raises(WireError, match=message):
@@ -150,6 +169,136 @@ def test_size_cap_applies_before_parsing():
 
 
 def test_nesting_bomb_in_the_header_is_an_error_not_a_crash():
-    bomb = frame(b'{"value": ' + b"[" * 200_000 + b"]" * 200_000 + b', "buffers": []}')
+    bomb = frame(b'{"buffers":[],"value":' + b"[" * 200_000 + b"]" * 200_000 + b"}")
     with pytest.raises(WireError):
         wire.decode(bomb, len(bomb))
+
+
+def test_the_item_cap_applies_while_parsing(monkeypatch):
+    monkeypatch.setattr(wire, "MAX_ITEMS", 1000)
+    # the garbage after item 1001 is never reached: the cap stops the parser first
+    data = frame(b'{"buffers":[],"value":[' + b"0," * 2000 + b"garbage]}")
+    with pytest.raises(WireError, match="more than 1000 items"):
+        wire.decode(data, len(data))
+
+
+# ---------------------------------------------------------------- hostile input, property-based
+
+SHORT_RUN = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+scalars = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8))
+tensors = st.builds(lambda values, dtype: torch.tensor(values, dtype=torch.float64).to(dtype),
+                    st.lists(st.floats(-1e3, 1e3), max_size=6), st.sampled_from(ALL_DTYPES))
+values = st.recursive(scalars | tensors, lambda children: (
+    st.lists(children, max_size=4) | st.tuples(children, children)
+    | st.dictionaries(st.text(max_size=4), children, max_size=4)), max_leaves=12)
+HOSTILE_NUMBERS = [b"9223372036854775808", b"18446744073709551616", b"-1", b"1e400", b"1" * 5000, b"-0",
+                   b"1.5", b"true", b"null", b'"x"', b"[]", b"{}"]
+
+
+def _with_header(data, header):
+    """`data` with a new header, its length prefix fixed so that the parser gets to read it."""
+    header_length = struct.unpack_from("<I", data, 6)[0]
+    return data[:6] + struct.pack("<I", len(header)) + header + data[10 + header_length:]
+
+
+def _header(data):
+    return data[10:10 + struct.unpack_from("<I", data, 6)[0]]
+
+
+@st.composite
+def mutated_frames(draw):
+    data = wire.encode(draw(values))
+    mutation = draw(st.sampled_from(["flip", "truncate", "insert", "number", "nest", "repeat"]))
+    if mutation == "flip":
+        index = draw(st.integers(0, len(data) - 1))
+        return data[:index] + bytes([data[index] ^ (1 << draw(st.integers(0, 7)))]) + data[index + 1:]
+    if mutation == "truncate":
+        return data[:draw(st.integers(0, len(data) - 1))]
+    if mutation == "insert":
+        index = draw(st.integers(0, len(data)))
+        return data[:index] + draw(st.binary(min_size=1, max_size=8)) + data[index:]
+    header = _header(data)
+    if mutation == "number":
+        spots = [match.span() for match in re.finditer(rb"-?[0-9]+", header)]
+        start, end = draw(st.sampled_from(spots)) if spots else (len(header), len(header))
+        return _with_header(data, header[:start] + draw(st.sampled_from(HOSTILE_NUMBERS)) + header[end:])
+    if mutation == "nest":
+        depth = draw(st.integers(1, 5000))
+        return _with_header(data, header.replace(b'"value":', b'"value":' + b"[" * depth, 1) + b"]" * depth)
+    spot = draw(st.integers(0, len(header)))
+    return _with_header(data, header[:spot] + header[spot:spot + 16] * draw(st.integers(2, 5000)) + header[spot:])
+
+
+@st.composite
+def random_frames(draw):
+    body = draw(st.binary(max_size=256))
+    prefix = struct.pack("<4sHI", wire.MAGIC, wire.VERSION, draw(st.integers(0, len(body) + 2)))
+    return draw(st.sampled_from([body, prefix + body, prefix + b'{"buffers":[],"value":' + body]))
+
+
+def _decode_or_refuse(data):
+    try:
+        wire.decode(data, len(data) + 1)
+    except WireError:
+        pass
+
+
+@SHORT_RUN
+@given(random_frames())
+def test_random_bytes_are_decoded_or_refused_with_a_wire_error(data):
+    _decode_or_refuse(data)
+
+
+@SHORT_RUN
+@given(mutated_frames())
+def test_mutated_frames_are_decoded_or_refused_with_a_wire_error(data):
+    _decode_or_refuse(data)
+
+
+def _peak_decoding_memory(data):
+    tracemalloc.start()
+    try:
+        _decode_or_refuse(data)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _memory_bound(data):
+    return 8 * len(data) + (1 << 20)
+
+
+def _header_of_items(item, size=384 << 10):
+    return frame(b'{"buffers":[],"value":[' + b",".join([item] * (size // (len(item) + 1))) + b"]}")
+
+
+@pytest.mark.parametrize("data", [
+    _header_of_items(b"{}"),
+    _header_of_items(b"[]"),
+    _header_of_items(b'{"tuple":[]}'),
+    _header_of_items(b'{"dict":{}}'),
+    _header_of_items(b'{"float":"nan"}'),
+    _header_of_items(b'{"unsupported":"x"}'),
+    _header_of_items(b"0"),
+    _header_of_items(b"1000"),
+    _header_of_items(b"0.5"),
+    _header_of_items(b'"ab"'),
+    _header_of_items(b"null"),
+    _header_of_items(b'{"tuple":[1000,"ab"]}'),
+    frame(b'{"buffers":[],"value":{"dict":{' + b",".join(b'"%d":0' % i for i in range(100_000)) + b"}}}"),
+    frame(b'{"buffers":[' + b"0," * 200_000 + b'0],"value":null}'),
+    frame(b'{"buffers":[' + b"0," * 20_000 + b'0],"value":['
+          + b",".join(b'{"tensor":{"dtype":"bool","shape":[0],"buffer":%d}}' % i for i in range(20_001)) + b"]}"),
+    frame(b'{"buffers":[],"value":' + b"[" * 500_000 + b"]" * 500_000 + b"}"),
+    frame(value_header("x" * (1 << 20))),
+    frame(value_header("\\" * (1 << 20))),
+], ids=lambda data: repr(_header(data)[22:40]))
+def test_decoding_hostile_frames_costs_a_small_multiple_of_their_size(data):
+    assert _peak_decoding_memory(data) <= _memory_bound(data)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_frames())
+def test_decoding_any_frame_costs_a_small_multiple_of_its_size(data):
+    assert _peak_decoding_memory(data) <= _memory_bound(data)
