@@ -3,8 +3,8 @@
 Fixed cases come from the exercise; random cases, the cases of hidden checks (unless marked
 fixed), and training data with its generating parameters are drawn from generators seeded by the
 submission's secret seed, so hard-coding the visible examples, or what one submission learnt of a
-hidden check, earns nothing, and a regrade with the same seed sees the same inputs. Things only the
-judge needs (the training and hold-out targets) stay here in `Plan.private`; the hold-out targets
+hidden check, earns nothing, and a regrade with the same seed sees the same inputs. The judge's
+own copies of the training and hold-out targets stay here in `Plan.private`; the hold-out targets
 and the data's generating parameters never enter a sandbox.
 """
 
