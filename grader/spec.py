@@ -129,7 +129,6 @@ class SpecReader:
             return None, None
         return self.number(raw, "rtol", None, 0, 1), self.number(raw, "atol", None, 0, 1e6)
 
-
     def gradient_check(self, raw, check, entry):
         self.value_check(raw, check, entry)
         wrt = raw.get("wrt", "inputs" if entry["kind"] == "function" else "parameters")
@@ -242,7 +241,6 @@ class SpecReader:
             self.problem(raw, f"'{key}' must be a list of names such as torch.softmax or softmax, got {names!r}")
             return []
         return names
-
 
     def inputs(self, raw, check, entry):
         check["init"] = self.input_list(raw, "init")
