@@ -18,7 +18,8 @@ def test_cuda_job_initialises_cuda_in_the_child(forkserver):
     assert available and total == 64.0 ** 3 and row.tolist() == [64.0, 64.0]
 
 
-LIST_GPU_NODES = "import os, torch\nRESULT = [torch.cuda.is_available(), sorted(n for n in os.listdir('/dev') if n.startswith('nvidia'))]"
+LIST_GPU_NODES = ("import os, torch\n"
+                  "RESULT = [torch.cuda.is_available(), sorted(n for n in os.listdir('/dev') if n.startswith('nvidia'))]")
 
 
 def test_cpu_job_sees_no_gpu_node(forkserver):
