@@ -15,6 +15,8 @@ class TaskByName:
         self.name = name
 
     def apply_async(self, args: tuple = (), kwargs: dict | None = None, **options) -> None:
+        # As a task's own apply_async would (send_task alone sends at priority 0, the urgent one).
+        options.setdefault("priority", app.conf.task_default_priority)
         app.send_task(self.name, args, kwargs, **options)
 
 

@@ -290,10 +290,10 @@ class Submission(models.Model):
     # The life of a submission: queued -> running -> graded, or error when we give up on it (never
     # charged to the student). Its status changes only through the methods below.
 
-    def enqueue(self, countdown: float = 0) -> None:
+    def enqueue(self, countdown: float = 0, **options) -> None:
         """Send the grading task once the row is committed (a task must never see a missing row)."""
         transaction.on_commit(lambda: jobs.grade_submission_task.apply_async(
-            (self.pk,), queue=self.exercise.queue, countdown=countdown))
+            (self.pk,), queue=self.exercise.queue, countdown=countdown, **options))
 
     @classmethod
     def claim(cls, pk: int, worker_id: str) -> "Submission | None":
@@ -316,8 +316,9 @@ class Submission(models.Model):
         return submission
 
     def requeue(self, countdown: float = 0) -> bool:
-        """Queue this submission again and send its task (`countdown` seconds later); False if it
-        moved since this object was read (another worker claimed or finished it meanwhile)."""
+        """Queue this submission again and send its task (`countdown` seconds later, ahead of new
+        submissions); False if it moved since this object was read (another worker claimed or
+        finished it meanwhile)."""
         if self.finished:
             return False
         now = timezone.now()
@@ -326,7 +327,7 @@ class Submission(models.Model):
                 pk=self.pk, status=self.status, worker=self.worker, deliveries=self.deliveries
             ).update(status=self.QUEUED, enqueued_at=now)
             if moved:
-                self.enqueue(countdown)
+                self.enqueue(countdown, priority=settings.GRADER_URGENT_PRIORITY)
         if moved:
             log.warning("submission queued again", extra={"submission": self.pk, "was": self.status,
                                                           "worker": self.worker, "countdown_s": countdown})

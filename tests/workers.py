@@ -91,6 +91,39 @@ class Worker:
         self.log.close()
 
 
+def processes():
+    """pid -> (parent pid, command name, command line) for every process on the host."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            table[int(entry.name)] = (int(stat[stat.rindex(")") + 2:].split()[1]), name, cmdline)
+    return table
+
+
+def descendants(table, root):
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, (parent, _, _) in table.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def fork_servers(root_pid):
+    """The sandbox fork servers under a process, each with its descendants (its jobs): the
+    interpreter that bubblewrap started (its jobs are forks of it, with the same command line,
+    but their parent is the server)."""
+    table = processes()
+    return {pid: descendants(table, pid) for pid in descendants(table, root_pid)
+            if table[pid][1] != "bwrap" and "sandbox.forkserver" in table[pid][2]
+            and table.get(table[pid][0], (0, ""))[1] == "bwrap"}
+
+
 def wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while not predicate():

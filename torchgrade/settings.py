@@ -155,10 +155,16 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # on a busy machine even the fork and Django's set-up can outlast Celery's 4 s default, and a
 # pool process killed for it leaves the pool one short.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = float(os.environ.get("CELERY_WORKER_PROC_ALIVE_TIMEOUT", 60))
+# Redis serves a queue's priority 0 first (kombu's steps: 0, 3, 6, 9). New work is sent at 3;
+# the sweep, and the submissions it re-sends (they have waited already), at 0: neither waits
+# behind a burst of new submissions.
+CELERY_TASK_DEFAULT_PRIORITY = 3
+GRADER_URGENT_PRIORITY = 0
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "grader.tasks.requeue_stuck_submissions",
         "schedule": float(os.environ.get("GRADER_SWEEP_EVERY_S", 5)),
+        "options": {"priority": GRADER_URGENT_PRIORITY},
     },
 }
 

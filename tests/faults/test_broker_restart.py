@@ -62,7 +62,9 @@ class RedisServer:
         self.process.wait(timeout=10)
 
     def queued(self, queue="cpu"):
-        return redis.Redis.from_url(self.url).llen(queue)
+        """Messages in `queue`, over its priority lists (`cpu`, `cpu\x06\x163`, ...)."""
+        client = redis.Redis.from_url(self.url)
+        return sum(client.llen(key) for key in client.keys(f"{queue}*"))
 
 
 @pytest.fixture

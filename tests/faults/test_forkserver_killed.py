@@ -6,7 +6,6 @@ the worker starts a new fork server, and the submission ends graded once, on one
 
 import os
 import signal
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,42 +14,11 @@ from courses.models import Course
 from grader.models import Grade, Submission
 from tests.base import make_chapter
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
-from tests.workers import wait_for
+from tests.workers import fork_servers, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SLOW_SOLUTION = OUTER_SOLUTION + "\nimport time\ntime.sleep(5)\n"
-
-
-def processes():
-    """pid -> (parent pid, command name, command line) for every process on the host."""
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            name = stat[stat.index("(") + 1:stat.rindex(")")]
-            table[int(entry.name)] = (int(stat[stat.rindex(")") + 2:].split()[1]), name, cmdline)
-    return table
-
-
-def descendants(table, root):
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {pid for pid, (parent, _, _) in table.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def fork_servers(worker_pid):
-    """The fork server processes under a worker: the interpreter that bubblewrap started (its
-    jobs are forks of it, with the same command line, but their parent is the server)."""
-    table = processes()
-    return {pid: descendants(table, pid) for pid in descendants(table, worker_pid)
-            if table[pid][1] != "bwrap" and "sandbox.forkserver" in table[pid][2] and table[table[pid][0]][1] == "bwrap"}
 
 
 def test_a_fork_server_killed_mid_job_is_restarted_and_the_job_retried(workers, transactional_db, client):

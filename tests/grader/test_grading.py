@@ -56,7 +56,7 @@ class GradingTestCase(BaseTestCase):
         self.assertEqual(grade.score, 1)
         message = checks["Examples"].message
         self.assertIn("Wrong result for inputs (tensor([1.0, 2.0], dtype=torch.float32)", message)
-        self.assertIn("6 of 6 elements differ (100.0%)", message)
+        self.assertIn("Mismatched elements: 6 / 6 (100.0%)", message)
         self.assertIn("Greatest absolute difference: 0.5", message)
         self.assertIn("First mismatch at index (0, 0): expected 3, got 3.5", message)
 
@@ -254,6 +254,7 @@ class SandboxFailureTestCase(BaseTestCase):
                     self.assertIsNone(grading.grade_submission(submission.pk, backend=self.FailingBackend()))
             submission.refresh_from_db()
             self.assertEqual((submission.status, submission.deliveries), ("queued", delivery))
-            send.assert_called_once_with((submission.pk,), queue="cpu", countdown=countdown)
+            send.assert_called_once_with((submission.pk,), queue="cpu", countdown=countdown,
+                                         priority=settings.GRADER_URGENT_PRIORITY)
         self.assertFalse(Grade.objects.exists())
         self.assertTrue(submission.counts_as_attempt)

@@ -66,6 +66,31 @@ class SweepTestCase(BaseTestCase):
         self.assertEqual(self.sweep()[0], 0)
 
 
+class ResendOrderTestCase(BaseTestCase):
+    """Against the real broker: a re-sent submission goes ahead of the new ones already waiting."""
+
+    def test_a_re_sent_submission_is_taken_before_new_ones(self):
+        exercise = make_exercise(self.chapter)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_purge("cpu")
+        waiting = [Submission.objects.create(user=user, exercise=exercise, version=exercise.current_version,
+                                             code=OUTER_SOLUTION) for user in (self.alice, self.bob, self.ian)]
+        with self.captureOnCommitCallbacks(execute=True):
+            for submission in waiting:
+                submission.enqueue()
+        orphan = Submission.objects.create(user=self.ada, exercise=exercise, version=exercise.current_version,
+                                           code=OUTER_SOLUTION, status="running", worker="dead-start")
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertTrue(orphan.requeue())
+        with app.connection_for_read() as connection:
+            queue = connection.SimpleQueue("cpu")
+            taken = [queue.get(timeout=2) for _ in range(4)]
+            for message in taken:
+                message.ack()
+            queue.close()
+        self.assertEqual([message.payload[0][0] for message in taken], [orphan.pk] + [s.pk for s in waiting])
+
+
 class QueueLengthTestCase(BaseTestCase):
     """Against the real broker: the sweep must read an empty queue as 0, not fail on it."""
 
