@@ -1,0 +1,11 @@
+# fails: Returns the data as float32 on the chosen device, Works on random batches of any dtype, Keeps the values and shape of a float64 batch
+import torch
+
+
+def pick_device():
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def to_device(x):
+    # Moves the tensor but forgets the conversion: integers stay int64 and float64 stays float64.
+    return x.to(pick_device())

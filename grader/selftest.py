@@ -1,0 +1,171 @@
+"""Self-tests of an exercise: its other correct solutions must get full marks, its typical mistakes must not.
+
+    exercises/<slug>/alternatives/*.py   other correct solutions: full marks on every seed tried
+    exercises/<slug>/mistakes/*.py       wrong or shortcut solutions; the first line names the check(s)
+                                         each must fail, on every seed tried, and it must lose points:
+                                         # fails: No loops, Matches the reference
+
+An exercise whose checks let a shortcut through, or refuse a valid formulation, says so here before a
+student finds out. Each file is graded by `evaluate`, exactly as a student's submission would be, on
+several seeds (derived deterministically by `selftest_seeds`, so a CI run is reproducible), and every
+verdict that differs from the one expected is reported with the first seed where it differed.
+
+What is trusted: nothing a file says about itself except its `# fails:` line. These files are the
+instructor's own, like the reference solution, but they are code: they run only in the sandbox, like
+any submission. Plain Python, no Django, so validation, the admin and the tests share it.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .evaluation import Evaluation, evaluate
+
+if TYPE_CHECKING:  # grader.content reads the database models; this module must not import Django
+    from .content import ExerciseData
+
+ALTERNATIVES = "alternatives"
+MISTAKES = "mistakes"
+FAILS_PREFIX = "# fails:"
+DEFAULT_SEED_COUNT = 3
+# The problems of one file's run; called with None before any run (a malformed `# fails:` line).
+Judge = Callable[[str, Evaluation | None], list[str]]
+
+
+def selftest_seeds(count: int = DEFAULT_SEED_COUNT) -> list[int]:
+    """`count` seeds that are the same on every run and machine (the first ones stay when count grows)."""
+    return [int.from_bytes(hashlib.sha256(f"selftest:{index}".encode()).digest()[:7], "big")
+            for index in range(count)]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One verdict that differs from what its file expects, on the first seed where it did."""
+
+    path: Path
+    seed: int | None  # None when the file could not be run (unreadable, no `# fails:` line)
+    message: str  # "path: expected full marks, got 8/10 (check ...)"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class SelftestReport:
+    alternatives: int  # how many files of each kind were tried
+    mistakes: int
+    seeds: tuple[int, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def problems(self) -> list[str]:
+        return [finding.message for finding in self.findings]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def run_selftests(folder: Path, exercise: "ExerciseData", backend,
+                  seeds: Sequence[int] | None = None) -> SelftestReport:
+    """Grade every file of `folder`'s alternatives/ and mistakes/ against `exercise` on `seeds`.
+
+    Raises SandboxUnavailable (ours, retry) or ReferenceFailed (the exercise itself is broken), as
+    `evaluate` does: neither says anything about the self-tests.
+    """
+    seeds = tuple(selftest_seeds() if seeds is None else seeds)
+    alternatives, mistakes = _python_files(folder / ALTERNATIVES), _python_files(folder / MISTAKES)
+    check_names = [check["name"] for check in exercise.spec["checks"]]
+    findings = []
+    for path in alternatives:
+        findings += _selftest(path, exercise, backend, seeds, _alternative_judge(path))
+    for path in mistakes:
+        findings += _selftest(path, exercise, backend, seeds, _mistake_judge(path, check_names))
+    return SelftestReport(len(alternatives), len(mistakes), seeds, tuple(findings))
+
+
+def _python_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.py")) if folder.is_dir() else []
+
+
+def _selftest(path: Path, exercise: "ExerciseData", backend, seeds: tuple[int, ...], judge: Judge) -> list[Finding]:
+    """Run one file on each seed until a verdict differs."""
+    try:
+        code = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return [Finding(path, None, f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    if problems := judge(code, None):
+        return [Finding(path, None, message) for message in problems]
+    for seed in seeds:
+        evaluation = evaluate(exercise.spec, exercise.solution, code, seed, backend)
+        if problems := judge(code, evaluation):
+            return [Finding(path, seed, message) for message in problems]
+    return []
+
+
+def _alternative_judge(path: Path) -> Judge:
+    """An alternative's problem: it lost points."""
+
+    def judge(code: str, evaluation: Evaluation | None) -> list[str]:
+        if evaluation is None or evaluation.score >= evaluation.max_score:
+            return []
+        failed = "; ".join(f'check "{check["name"]}": {_first_line(outcome)}'
+                           for check, outcome in evaluation.outcomes if not outcome.passed)
+        return [f"{path}: expected full marks, got {_score(evaluation)} ({failed})"]
+
+    return judge
+
+
+def _mistake_judge(path: Path, check_names: list[str]) -> Judge:
+    """A mistake's problems: its `# fails:` line is missing or names no check, a named check passed,
+    or it kept every point."""
+
+    def judge(code: str, evaluation: Evaluation | None) -> list[str]:
+        first_line = code.split("\n", 1)[0].strip()
+        if not first_line.startswith(FAILS_PREFIX):
+            return [f'{path}: the first line must name the check(s) this mistake fails, as "{FAILS_PREFIX} '
+                    f'<check name>" (checks: {_quoted(check_names)})']
+        expected = parse_fails(first_line.removeprefix(FAILS_PREFIX), check_names)
+        unknown = [name for name in expected if name not in check_names]
+        if unknown or not expected:
+            return [f'{path}: "{FAILS_PREFIX}" names no check of this exercise: {_quoted(unknown) or "nothing"} '
+                    f"(checks: {_quoted(check_names)})"]
+        if evaluation is None:
+            return []
+        passed = {check["name"] for check, outcome in evaluation.outcomes if outcome.passed}
+        problems = [f'{path}: expected to fail check "{name}", but it passed (score {_score(evaluation)})'
+                    for name in expected if name in passed]
+        if not problems and evaluation.score >= evaluation.max_score:
+            problems.append(f"{path}: expected to lose points, but it got full marks ({_score(evaluation)})")
+        return problems
+
+    return judge
+
+
+def parse_fails(text: str, check_names: Sequence[str]) -> list[str]:
+    """The check names of a `# fails:` line, separated by commas. A check whose own name holds a comma
+    ("Gradients with respect to x, w and b") is recognised whole: the longest name that matches wins."""
+    names, rest = [], text.strip()
+    while rest:
+        whole = [name for name in check_names if rest == name or rest.startswith(name + ",")]
+        name = max(whole, key=len) if whole else rest.split(",", 1)[0].strip()
+        if name:
+            names.append(name)
+        rest = rest[len(name):].strip().removeprefix(",").strip()
+    return names
+
+
+def _first_line(outcome) -> str:
+    """The first line of why a check failed; for a hidden check, staff's message, not the student's hint."""
+    message = outcome.staff_message or outcome.message
+    return message.strip().split("\n", 1)[0]
+
+
+def _score(evaluation: Evaluation) -> str:
+    return f"{evaluation.score:g}/{evaluation.max_score:g}"
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
