@@ -106,3 +106,38 @@ class MarkdownRendererTestCase(SimpleTestCase):
         self.assertNotIn('href="vbscript', html)
         self.assertNotIn('href="data', html)
         self.assertIn('href="https://pytorch.org"', html)
+
+
+class MathTestCase(SimpleTestCase):
+    """TeX between dollars reaches the page untouched, escaped, in elements that KaTeX typesets."""
+
+    def test_inline_math_keeps_underscores_asterisks_and_backslashes(self):
+        html = render_markdown(r"The mean $\bar x = \frac{1}{n}\sum_i x_i$ of *x*, and $a*b*c$ or $a_1 b_2$.")
+        self.assertIn(r'<span class="math">\bar x = \frac{1}{n}\sum_i x_i</span>', html)
+        self.assertIn('<span class="math">a*b*c</span>', html)
+        self.assertIn('<span class="math">a_1 b_2</span>', html)
+        self.assertIn("<em>x</em>", html)
+
+    def test_display_math_as_a_block_or_inline(self):
+        html = render_markdown("Loss:\n$$\nL = \\frac{1}{n} \\sum_i (y_i - \\hat y_i)^2\n$$\nand $$e^{i\\pi}$$ too.")
+        self.assertIn('<div class="math display">L = \\frac{1}{n} \\sum_i (y_i - \\hat y_i)^2</div>', html)
+        self.assertIn('<span class="math display">e^{i\\pi}</span>', html)
+        self.assertEqual(render_markdown("$$ x^2 $$"), '<div class="math display">x^2</div>\n')
+
+    def test_prices_code_and_escaped_dollars_are_not_math(self):
+        for text in ("It costs $5 and $10.", "A lone $ sign.", "`$x$` in code", r"\$x\$ escaped", "$ x $ spaced"):
+            self.assertNotIn('class="math', render_markdown(text), text)
+        self.assertIn('<span class="math">x</span>', render_markdown(r"\$5 then $x$"))
+
+    def test_a_dollar_inside_the_tex_is_escaped_by_a_backslash(self):
+        self.assertIn(r'<span class="math">\$ 5</span>', render_markdown(r"$\$ 5$"))
+
+    def test_html_inside_math_is_text(self):
+        html = render_markdown('$<img src=x onerror="alert(1)">$ and $$</span><script>alert(2)</script>$$')
+        self.assertNotIn("<img", html)
+        self.assertNotIn("<script", html)
+        self.assertIn('<span class="math">&lt;img src=x onerror="alert(1)"&gt;</span>', html)
+
+    def test_the_sanitiser_keeps_the_math_elements(self):
+        html = sanitised('<span class="math">x</span><div class="math display">y</div>')
+        self.assertEqual(html, '<span class="math">x</span><div class="math display">y</div>')
