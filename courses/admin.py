@@ -139,7 +139,11 @@ class ChapterAdmin(CourseScopedAdmin):
     list_display = ["title", "course", "position", "published", "retired"]
     list_filter = [("course", admin.RelatedOnlyFieldListFilter), "published", "retired"]
     search_fields = ["title", "slug"]
-    fields = ["course", "slug", "position", "title", "summary", "body", "faq", "published", "retired"]
+    fieldsets = [
+        (None, {"fields": ["course", "slug", "position", "title", "summary", "level", "updated", "body", "faq",
+                           "published", "retired"]}),
+        ("Quiz policy", {"fields": ["quiz_max_attempts", "quiz_reveal", "quiz_scoring", "quiz_deadline"]}),
+    ]
     actions = ["publish", unpublish]
 
     @admin.action(description="Publish the selected %(verbose_name_plural)s")

@@ -40,9 +40,16 @@ def export_course(course, folder):
 def export_chapter(chapter, folder):
     folder.mkdir(parents=True, exist_ok=True)
     meta = {"slug": chapter.slug, "title": chapter.title, "summary": chapter.summary,
-            "published": chapter.published, "faq": chapter.faq}
+            "published": chapter.published, "level": chapter.level}
+    if chapter.updated:
+        meta["updated"] = chapter.updated
+    meta["faq"] = chapter.faq
     (folder / "chapter.md").write_text(f"---\n{dump_yaml(meta)}---\n{chapter.body}", encoding="utf-8")
 
+    # The deadline stays in the database, like an exercise's.
+    policy = {"reveal": chapter.quiz_reveal, "score": chapter.quiz_scoring}
+    if chapter.quiz_max_attempts is not None:
+        policy = {"attempts": chapter.quiz_max_attempts, **policy}
     questions = []
     for question in chapter.active_questions():
         options = []
@@ -52,8 +59,11 @@ def export_chapter(chapter, folder):
                 entry["correct"] = True
             entry["explanation"] = option.explanation
             options.append(entry)
-        questions.append({"id": question.key, "prompt": question.prompt, "options": options})
-    (folder / "quiz.yaml").write_text(dump_yaml({"questions": questions}), encoding="utf-8")
+        entry = {"id": question.key, "prompt": question.prompt}
+        if question.multiple:
+            entry["multiple"] = True
+        questions.append({**entry, "options": options})
+    (folder / "quiz.yaml").write_text(dump_yaml({"policy": policy, "questions": questions}), encoding="utf-8")
 
     interview = [
         {"id": q.key, "prompt": q.prompt, "answer": q.model_answer}

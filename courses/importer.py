@@ -12,7 +12,11 @@ from .models import Chapter, Course, InterviewQuestion, Option, Question
 
 def import_course(folder):
     """Import the course in `folder`; raise CourseFolderInvalid (nothing imported) on problems."""
-    data = parse_course(folder)
+    return import_course_data(parse_course(folder))
+
+
+def import_course_data(data):
+    """Import a course folder that parse_course has read and checked."""
     with transaction.atomic():
         course, _ = Course.objects.update_or_create(
             slug=data.slug,
@@ -35,6 +39,11 @@ def _import_chapter(course, position, data):
     chapter.summary = data.summary
     chapter.body = data.body
     chapter.faq = data.faq
+    chapter.level = data.level
+    chapter.updated = data.updated
+    chapter.quiz_max_attempts = data.quiz_policy.attempts
+    chapter.quiz_reveal = data.quiz_policy.reveal
+    chapter.quiz_scoring = data.quiz_policy.score
     chapter.published = data.published
     chapter.retired = False
     chapter.save()
@@ -43,7 +52,7 @@ def _import_chapter(course, position, data):
     for q_position, q in enumerate(data.questions, start=1):
         question, _ = Question.objects.update_or_create(
             chapter=chapter, key=q.key,
-            defaults={"position": q_position, "prompt": q.prompt, "retired": False},
+            defaults={"position": q_position, "prompt": q.prompt, "multiple": q.multiple, "retired": False},
         )
         _replace_options(question, q.options)
         kept.append(question.pk)

@@ -5,17 +5,30 @@ Other apps add folders inside a chapter (the grader adds `exercises/`) through
 `register_chapter_extension`; the loader calls them with the same problem list.
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .policy import (
+    LEVEL_BEGINNER,
+    LEVEL_CHOICES,
+    REVEAL_AFTER_EACH,
+    REVEAL_CHOICES,
+    SCORE_BEST,
+    SCORE_CHOICES,
+    policy_problem,
+)
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_HEADINGS = ("## Learning objectives", "## Common mistakes", "## Summary")
 MIN_QUIZ_QUESTIONS = 6
 MIN_INTERVIEW_QUESTIONS = 3
 MAX_OPTIONS = 6
+# A quiz whose correct option is the longest this often teaches test-taking, not PyTorch.
+MAX_LONGEST_CORRECT_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,15 @@ def optional_bool(mapping, key, default, path, problems):
     return value
 
 
+def optional_choice(mapping, key, choices, default, path, problems):
+    value = mapping.get(key, default)
+    names = [name for name, _ in choices]
+    if value not in names:
+        problems.add(path, getattr(mapping, "line", 1), f"'{key}' must be one of {', '.join(names)}, got {value!r}")
+        return default
+    return value
+
+
 @dataclass
 class OptionData:
     text: str
@@ -129,6 +151,19 @@ class QuestionData:
     key: str
     prompt: str
     options: list
+    multiple: bool = False  # "choose all that apply" even with one correct option
+    line: int = field(default=0, compare=False)
+
+    @property
+    def single_answer(self):
+        return not self.multiple and sum(o.correct for o in self.options) == 1
+
+
+@dataclass
+class QuizPolicyData:
+    attempts: int | None = None  # None: unlimited
+    reveal: str = REVEAL_AFTER_EACH
+    score: str = SCORE_BEST
 
 
 @dataclass
@@ -147,6 +182,9 @@ class ChapterData:
     body: str
     faq: list
     published: bool
+    level: str = LEVEL_BEGINNER
+    updated: datetime.date | None = None
+    quiz_policy: QuizPolicyData = field(default_factory=QuizPolicyData)
     questions: list = field(default_factory=list)
     interview: list = field(default_factory=list)
     extensions: dict = field(default_factory=dict)
@@ -160,6 +198,8 @@ class CourseData:
     description: str
     published: bool
     chapters: list
+    # Problems that do not stop an import (printed by import_course).
+    warnings: list = field(default_factory=list)
 
 
 class ChapterExtension:
@@ -226,6 +266,12 @@ def parse_chapter_md(path, problems):
             continue
         faq.append({"q": require_text(entry, "q", path, problems), "a": require_text(entry, "a", path, problems)})
 
+    updated = meta.get("updated")
+    # YAML reads 2025-01-31 as a date; a datetime is a date too, but not what the field means.
+    if updated is not None and (not isinstance(updated, datetime.date) or isinstance(updated, datetime.datetime)):
+        problems.add(path, meta.line, f"'updated' must be a date written YYYY-MM-DD, got {updated!r}")
+        updated = None
+
     return ChapterData(
         folder=path.parent,
         slug=require_slug(meta, "slug", path, problems),
@@ -234,11 +280,12 @@ def parse_chapter_md(path, problems):
         body=body,
         faq=faq,
         published=optional_bool(meta, "published", True, path, problems),
+        level=optional_choice(meta, "level", LEVEL_CHOICES, LEVEL_BEGINNER, path, problems),
+        updated=updated,
     )
 
 
-def _question_list(path, problems, minimum, what):
-    data = load_yaml(path, problems)
+def _question_list(path, problems, minimum, what, data):
     if data is None:
         return []
     questions = data.get("questions")
@@ -262,9 +309,36 @@ def _question_list(path, problems, minimum, what):
     return valid
 
 
+def parse_quiz_policy(data, path, problems):
+    raw = data.get("policy", {})
+    if not isinstance(raw, dict):
+        problems.add(path, data.line or 1, "'policy' must be a mapping of attempts, reveal and score")
+        return QuizPolicyData()
+    line = getattr(raw, "line", 1)
+    unknown = sorted(set(raw) - {"attempts", "reveal", "score"})
+    if unknown:
+        problems.add(path, line, f"unknown policy key {unknown[0]!r} (the deadline is set in the admin)")
+    attempts = raw.get("attempts")
+    if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1):
+        problems.add(path, line, f"'attempts' must be a whole number of at least 1 (omit it for unlimited), got {attempts!r}")
+        attempts = None
+    policy = QuizPolicyData(
+        attempts=attempts,
+        reveal=optional_choice(raw, "reveal", REVEAL_CHOICES, REVEAL_AFTER_EACH, path, problems),
+        score=optional_choice(raw, "score", SCORE_CHOICES, SCORE_BEST, path, problems),
+    )
+    problem = policy_problem(policy.attempts, policy.reveal)
+    if problem:
+        problems.add(path, line, problem)
+    return policy
+
+
 def parse_quiz(path, problems):
+    """The quiz's questions and its policy."""
+    data = load_yaml(path, problems)
+    policy = QuizPolicyData() if data is None else parse_quiz_policy(data, path, problems)
     questions = []
-    for raw in _question_list(path, problems, MIN_QUIZ_QUESTIONS, "quiz questions"):
+    for raw in _question_list(path, problems, MIN_QUIZ_QUESTIONS, "quiz questions", data):
         prompt = require_text(raw, "prompt", path, problems)
         options = raw.get("options")
         if not isinstance(options, list) or not 3 <= len(options) <= MAX_OPTIONS:
@@ -282,10 +356,31 @@ def parse_quiz(path, problems):
                     explanation=require_text(option, "explanation", path, problems),
                 )
             )
-        if not any(o.correct for o in parsed):
+        correct = sum(o.correct for o in parsed)
+        if not correct:
             problems.add(path, raw.line, f"question '{raw.get('id')}' has no correct option")
-        questions.append(QuestionData(key=raw.get("id"), prompt=prompt, options=parsed))
-    return questions
+        multiple = optional_bool(raw, "multiple", False, path, problems)
+        if raw.get("multiple") is False and correct > 1:
+            problems.add(path, raw.line, f"question '{raw.get('id')}' says 'multiple: false' but {correct} options are correct")
+        questions.append(QuestionData(key=raw.get("id"), prompt=prompt, options=parsed, multiple=multiple, line=raw.line))
+    return questions, policy
+
+
+def longest_correct_warning(path, questions):
+    """A Problem when the correct option of the single-answer questions is the longest one (by
+    characters; a tie counts) in more than MAX_LONGEST_CORRECT_SHARE of them, else None."""
+    single = [q for q in questions if q.single_answer]
+    longest = [
+        q for q in single
+        if len(next(o for o in q.options if o.correct).text) >= max(len(o.text) for o in q.options)
+    ]
+    if not single or len(longest) / len(single) <= MAX_LONGEST_CORRECT_SHARE:
+        return None
+    share = len(longest) / len(single)
+    return Problem(Path(path), longest[0].line, (
+        f"warning: the correct option is the longest in {len(longest)} of {len(single)} single-answer questions "
+        f"({share:.0%}, keep it at most {MAX_LONGEST_CORRECT_SHARE:.0%}): {', '.join(q.key for q in longest)}"
+    ))
 
 
 def parse_interview(path, problems):
@@ -295,7 +390,8 @@ def parse_interview(path, problems):
             prompt=require_text(raw, "prompt", path, problems),
             answer=require_text(raw, "answer", path, problems),
         )
-        for raw in _question_list(path, problems, MIN_INTERVIEW_QUESTIONS, "interview questions")
+        for raw in _question_list(
+            path, problems, MIN_INTERVIEW_QUESTIONS, "interview questions", load_yaml(path, problems))
     ]
 
 
@@ -316,6 +412,7 @@ def parse_course(folder):
     if not chapter_dirs:
         problems.add(course_file, 1, "the course has no chapter folders")
     seen_slugs = {}
+    warnings = []
     for chapter_dir in chapter_dirs:
         for name in ("chapter.md", "quiz.yaml", "interview.yaml"):
             if not (chapter_dir / name).is_file():
@@ -332,7 +429,10 @@ def parse_course(folder):
             )
         seen_slugs[chapter.slug] = chapter_dir.name
         if (chapter_dir / "quiz.yaml").is_file():
-            chapter.questions = parse_quiz(chapter_dir / "quiz.yaml", problems)
+            chapter.questions, chapter.quiz_policy = parse_quiz(chapter_dir / "quiz.yaml", problems)
+            warning = longest_correct_warning(chapter_dir / "quiz.yaml", chapter.questions)
+            if warning:
+                warnings.append(warning)
         if (chapter_dir / "interview.yaml").is_file():
             chapter.interview = parse_interview(chapter_dir / "interview.yaml", problems)
         for extension in chapter_extensions():
@@ -348,6 +448,7 @@ def parse_course(folder):
         description=str(meta.get("description", "")).strip(),
         published=optional_bool(meta, "published", True, course_file, problems),
         chapters=chapters,
+        warnings=warnings,
     )
     if problems:
         raise CourseFolderInvalid(problems)

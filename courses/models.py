@@ -1,12 +1,31 @@
+import hashlib
+import json
+import math
 import random
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Max
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from .markdown import render_markdown
+from .policy import (
+    LEVEL_BEGINNER,
+    LEVEL_CHOICES,
+    REVEAL_AFTER_DEADLINE,
+    REVEAL_AFTER_EACH,
+    REVEAL_AFTER_LAST,
+    REVEAL_CHOICES,
+    SCORE_BEST,
+    SCORE_CHOICES,
+    SCORE_LAST,
+    policy_problem,
+)
+
+READING_WORDS_PER_MINUTE = 200
 
 
 class Course(models.Model):
@@ -58,13 +77,16 @@ class Course(models.Model):
         return chapters
 
     def chapters_with_progress(self, user):
-        """The chapters `user` may read, each annotated in one query with `finished`,
-        `best_score` (their best quiz attempt) and `question_count`."""
-        return self.chapters_for(user).annotate(
+        """The chapters `user` (logged in) may read, each with `finished`, `question_count` and
+        `quiz_score` (the score that counts under the chapter's quiz policy, or None)."""
+        chapters = list(self.chapters_for(user).annotate(
             finished=models.Exists(ChapterProgress.objects.filter(user=user, chapter=models.OuterRef("pk"))),
-            best_score=Max("quiz_attempts__score", filter=models.Q(quiz_attempts__user=user)),
             question_count=models.Count("questions", filter=models.Q(questions__retired=False), distinct=True),
-        )
+        ))
+        scores = QuizAttempt.counted_scores(QuizAttempt.objects.filter(user=user, chapter__course=self))
+        for chapter in chapters:
+            chapter.quiz_score = scores.get((user.pk, chapter.pk))
+        return chapters
 
     def progress_for(self, user, chapters=None):
         """(chapters finished, chapters in total, the first unfinished chapter or None), over the
@@ -85,9 +107,28 @@ class Chapter(models.Model):
     body = models.TextField()
     body_html = models.TextField(editable=False)
     faq = models.JSONField(default=list, blank=True)
+    level = models.CharField(max_length=12, choices=LEVEL_CHOICES, default=LEVEL_BEGINNER)
+    updated = models.DateField(
+        null=True, blank=True, help_text="The last update shown to readers; empty: when the text last changed."
+    )
+    # When the title, summary, body or FAQ last changed (by import or in the admin), found by digest.
+    text_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    text_digest = models.CharField(max_length=64, blank=True, editable=False)
     published = models.BooleanField(default=True)
     # A chapter removed from the course folder keeps its students' progress and answers.
     retired = models.BooleanField(default=False)
+
+    # The quiz policy: the defaults suit self-study, a graded course tightens them.
+    quiz_max_attempts = models.PositiveIntegerField(
+        "quiz attempts", null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: unlimited."
+    )
+    quiz_reveal = models.CharField(
+        "reveal answers and explanations", max_length=16, choices=REVEAL_CHOICES, default=REVEAL_AFTER_EACH
+    )
+    quiz_scoring = models.CharField("the score that counts", max_length=8, choices=SCORE_CHOICES, default=SCORE_BEST)
+    quiz_deadline = models.DateTimeField(
+        "quiz deadline", null=True, blank=True, help_text="No attempt after it. Set here only, not in quiz.yaml."
+    )
 
     class Meta:
         ordering = ["course", "position"]
@@ -98,9 +139,29 @@ class Chapter(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        problem = policy_problem(self.quiz_max_attempts, self.quiz_reveal)
+        if problem:
+            raise ValidationError({"quiz_reveal": problem})
+        if self.quiz_reveal == REVEAL_AFTER_DEADLINE and self.quiz_deadline is None:
+            raise ValidationError({"quiz_deadline": "Revealing after the deadline needs a deadline."})
+
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
+        text = json.dumps([self.title, self.summary, self.body, self.faq], sort_keys=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest != self.text_digest:
+            self.text_digest, self.text_changed_at = digest, timezone.now()
         super().save(*args, **kwargs)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Words of the body (whitespace-separated, code included) at 200 a minute, rounded up."""
+        return max(1, math.ceil(len(self.body.split()) / READING_WORDS_PER_MINUTE))
+
+    @property
+    def last_update(self):
+        return self.updated or timezone.localdate(self.text_changed_at)
 
     def get_absolute_url(self):
         return reverse("chapter", args=[self.course.slug, self.slug])
@@ -118,6 +179,35 @@ class Chapter(models.Model):
 
     def active_questions(self):
         return self.questions.filter(retired=False).prefetch_related("options")
+
+    @property
+    def quiz_is_practice(self) -> bool:
+        """The self-study defaults: retake at will, see every answer, the best score counts."""
+        return (self.quiz_max_attempts is None and self.quiz_reveal == REVEAL_AFTER_EACH
+                and self.quiz_scoring == SCORE_BEST and self.quiz_deadline is None)
+
+    def quiz_attempts_left(self, user) -> int | None:
+        """None when attempts are unlimited."""
+        if self.quiz_max_attempts is None:
+            return None
+        return max(0, self.quiz_max_attempts - self.quiz_attempts.filter(user=user).count())
+
+    def quiz_closed_for(self, user, now=None) -> str:
+        """Why `user` may not start another attempt ("" when they may)."""
+        now = now or timezone.now()
+        if self.quiz_deadline and now > self.quiz_deadline:
+            return f"The quiz closed at its deadline ({timezone.localtime(self.quiz_deadline):%Y-%m-%d %H:%M %Z})."
+        if self.quiz_attempts_left(user) == 0:
+            return f"You have used all {self.quiz_max_attempts} attempts at this quiz."
+        return ""
+
+    def quiz_revealed_to(self, user, now=None) -> bool:
+        """Whether the policy lets `user` see the correct answers and explanations now."""
+        if self.quiz_reveal == REVEAL_AFTER_EACH:
+            return True
+        if self.quiz_reveal == REVEAL_AFTER_LAST:
+            return self.quiz_attempts_left(user) == 0
+        return self.quiz_deadline is not None and (now or timezone.now()) > self.quiz_deadline
 
     def exercises_for(self, user):
         """The chapter's graded exercises (the grader app owns them) this user may open."""
@@ -146,6 +236,11 @@ class Question(models.Model):
     key = models.SlugField()
     position = models.PositiveIntegerField()
     prompt = models.TextField()
+    # Asked as "choose all that apply" even when only one option is correct (more than one always is).
+    multiple = models.BooleanField(
+        "choose all that apply", default=False,
+        help_text="Ask with checkboxes even if only one option is correct; more than one correct always does.",
+    )
     retired = models.BooleanField(default=False)
 
     class Meta:
@@ -163,7 +258,7 @@ class Question(models.Model):
 
     @property
     def multiple_answers(self):
-        return sum(1 for o in self.options.all() if o.correct) > 1
+        return self.multiple or sum(1 for o in self.options.all() if o.correct) > 1
 
     def correct_keys(self):
         return sorted(o.key for o in self.options.all() if o.correct)
@@ -195,6 +290,10 @@ class Option(models.Model):
         return render_markdown(self.explanation)
 
 
+class QuizClosed(Exception):
+    """No attempt may be started now; the message says why."""
+
+
 class QuizAttempt(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="quiz_attempts")
     chapter = models.ForeignKey(Chapter, models.CASCADE, related_name="quiz_attempts")
@@ -213,6 +312,7 @@ class QuizAttempt(models.Model):
         """Score one submission of a quiz; `selections` maps question key -> chosen option keys.
 
         A question counts when exactly its correct options were chosen (all of them, no others).
+        Raises QuizClosed when the chapter's policy allows no further attempt.
         """
         questions = list(chapter.active_questions())
         attempt = cls(user=user, chapter=chapter, score=0, max_score=len(questions))
@@ -222,11 +322,28 @@ class QuizAttempt(models.Model):
             correct = chosen == question.correct_keys()
             attempt.score += correct
             answers.append(QuizAnswer(question=question, selected=chosen, correct=correct))
-        attempt.save()
-        for answer in answers:
-            answer.attempt = attempt
-        QuizAnswer.objects.bulk_create(answers)
+        with transaction.atomic():
+            # One attempt at a time per student, so two tabs cannot both take the last one.
+            get_user_model().objects.select_for_update().get(pk=user.pk)
+            closed = chapter.quiz_closed_for(user)
+            if closed:
+                raise QuizClosed(closed)
+            attempt.save()
+            for answer in answers:
+                answer.attempt = attempt
+            QuizAnswer.objects.bulk_create(answers)
         return attempt
+
+    @staticmethod
+    def counted_scores(attempts) -> dict:
+        """{(user id, chapter id): the score that counts under the chapter's policy}, over the
+        QuizAttempt queryset `attempts`: the best attempt's, or the last one's."""
+        scores = {}
+        rows = attempts.order_by("created_at", "pk").values_list("user_id", "chapter_id", "chapter__quiz_scoring", "score")
+        for user_id, chapter_id, rule, score in rows:
+            key = (user_id, chapter_id)
+            scores[key] = score if rule == SCORE_LAST or key not in scores else max(scores[key], score)
+        return scores
 
 
 class QuizAnswer(models.Model):
@@ -297,8 +414,8 @@ class Comment(models.Model):
         return render_markdown(self.body)
 
     @classmethod
-    def visible_in(cls, chapter, user):
+    def visible_in(cls, chapter, user, newest_first=False):
         comments = chapter.comments.select_related("author")
         if not chapter.course.is_staff(user):
             comments = comments.filter(hidden=False)
-        return comments
+        return comments.order_by("-created_at", "-pk") if newest_first else comments.order_by("created_at", "pk")

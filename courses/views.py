@@ -13,6 +13,7 @@ from .models import (
     Course,
     InterviewAnswer,
     QuizAttempt,
+    QuizClosed,
 )
 
 MAX_ANSWER_CHARS = 10_000
@@ -36,30 +37,33 @@ def home(request):
     return render(request, "courses/home.html", {"rows": rows})
 
 
-@login_required
 def course(request, course_slug):
+    """Open to visitors; a logged-in student also sees their progress and quiz scores."""
     course = get_object_or_404(Course.visible_to(request.user), slug=course_slug)
-    chapters = list(course.chapters_with_progress(request.user))
-    done, total, next_chapter = course.progress_for(request.user, chapters)
-    return render(request, "courses/course.html", {
-        "course": course, "chapters": chapters, "done": done, "total": total,
-        "percent": round(100 * done / total) if total else 0, "next_chapter": next_chapter,
-        "is_staff": course.is_staff(request.user),
-    })
+    context = {"course": course, "is_staff": course.is_staff(request.user)}
+    if request.user.is_authenticated:
+        chapters = course.chapters_with_progress(request.user)
+        done, total, next_chapter = course.progress_for(request.user, chapters)
+        context.update(done=done, total=total, next_chapter=next_chapter)
+    else:
+        chapters = list(course.chapters_for(request.user))
+    return render(request, "courses/course.html", {**context, "chapters": chapters})
 
 
-@login_required
 def chapter(request, course_slug, chapter_slug):
+    """Open to visitors (comments read-only); practising and commenting need an account."""
     chapter = get_chapter(request, course_slug, chapter_slug)
     chapters = list(chapter.course.chapters_for(request.user))
     index = chapters.index(chapter)
+    newest_first = request.GET.get("comments") == "newest"
     return render(request, "courses/chapter.html", {
         "course": chapter.course,
         "chapter": chapter,
         "previous_chapter": chapters[index - 1] if index > 0 else None,
         "next_chapter": chapters[index + 1] if index + 1 < len(chapters) else None,
-        "finished": chapter.is_finished_by(request.user),
-        "comments": Comment.visible_in(chapter, request.user),
+        "finished": request.user.is_authenticated and chapter.is_finished_by(request.user),
+        "comments": Comment.visible_in(chapter, request.user, newest_first=newest_first),
+        "newest_first": newest_first,
         "is_staff": chapter.course.is_staff(request.user),
         "exercises": chapter.exercises_for(request.user),
     })
@@ -81,13 +85,19 @@ def quiz(request, course_slug, chapter_slug):
     questions = list(chapter.active_questions())
     if request.method == "POST":
         selections = {q.key: request.POST.getlist(q.key) for q in questions}
-        attempt = QuizAttempt.grade(request.user, chapter, selections)
+        try:
+            attempt = QuizAttempt.grade(request.user, chapter, selections)
+        except QuizClosed as exc:
+            messages.error(request, str(exc))
+            return redirect(request.path)
         return redirect(attempt)
     return render(request, "courses/quiz.html", {
         "chapter": chapter,
         "course": chapter.course,
         "questions": [(q, q.options_for(request.user)) for q in questions],
         "attempts": chapter.quiz_attempts.filter(user=request.user),
+        "attempts_left": chapter.quiz_attempts_left(request.user),
+        "closed": chapter.quiz_closed_for(request.user),
     })
 
 
@@ -100,8 +110,13 @@ def quiz_attempt(request, attempt_id):
     for answer in attempt.answers.select_related("question").prefetch_related("question__options"):
         options = answer.question.options_for(attempt.user)
         results.append((answer, [(o, o.key in answer.selected) for o in options]))
+    chapter = attempt.chapter
     return render(request, "courses/quiz_attempt.html", {
-        "attempt": attempt, "chapter": attempt.chapter, "course": attempt.chapter.course, "results": results,
+        "attempt": attempt, "chapter": chapter, "course": chapter.course, "results": results,
+        # The student's own quiz policy decides; their course's staff always see the answers.
+        "revealed": chapter.course.is_staff(request.user) or chapter.quiz_revealed_to(attempt.user),
+        "attempts_left": chapter.quiz_attempts_left(attempt.user),
+        "closed": chapter.quiz_closed_for(attempt.user),
     })
 
 

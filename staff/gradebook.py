@@ -1,6 +1,7 @@
 """The gradebook of a course: one row per student, one column per quiz and exercise.
 
-A quiz cell is the student's best attempt; an exercise cell is the best final score (a staff
+A quiz cell is the score that counts under the chapter's quiz policy (the best attempt's or the
+last one's); an exercise cell is the best final score (a staff
 override wins over the automatic grade) among the student's submissions.
 """
 
@@ -11,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from courses.models import QuizAttempt
@@ -115,11 +116,8 @@ class Gradebook:
 
     def _rows(self):
         students = self._students()
-        quiz_best = {
-            (row["user"], row["chapter"]): row["best"]
-            for row in QuizAttempt.objects.filter(user__in=students, chapter__course=self.course)
-            .values("user", "chapter").annotate(best=Max("score"))
-        }
+        quiz_scores = QuizAttempt.counted_scores(
+            QuizAttempt.objects.filter(user__in=students, chapter__course=self.course))
         exercise_best = {}
         submissions = Submission.objects.filter(
             user__in=students, exercise__chapter__course=self.course
@@ -135,7 +133,7 @@ class Gradebook:
             row = Row(student)
             for column in self.columns:
                 if column.kind == "quiz":
-                    row.cells.append(Cell(quiz_best.get((student.pk, column.chapter.pk)), column.maximum))
+                    row.cells.append(Cell(quiz_scores.get((student.pk, column.chapter.pk)), column.maximum))
                 else:
                     link = f"{submissions_url}?{urlencode({'student': student.username, 'exercise': column.exercise.pk})}"
                     score, full = exercise_best.get((student.pk, column.exercise.pk), (None, False))

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
 from courses.models import Comment
 from tests.base import BaseTestCase
 
@@ -53,3 +57,17 @@ class CommentsTestCase(BaseTestCase):
         client = Client(enforce_csrf_checks=True)
         client.force_login(self.alice)
         self.assertEqual(client.post(self.post_url, {"body": "x"}).status_code, 403)
+
+    def test_comments_are_sorted_oldest_first_unless_asked_for_newest(self):
+        now = timezone.now()
+        for age, body in ((3, "first comment"), (2, "second comment"), (1, "third comment")):
+            Comment.objects.create(chapter=self.chapter, author=self.bob, body=body, created_at=now - timedelta(hours=age))
+
+        def order(query=""):
+            html = self.client.get(f"/courses/torch-101/tensors/{query}").content.decode()
+            return sorted(("first", "second", "third"), key=lambda word: html.index(f"{word} comment"))
+
+        self.assertEqual(order(), ["first", "second", "third"])
+        self.assertEqual(order("?comments=oldest"), ["first", "second", "third"])
+        self.assertEqual(order("?comments=newest"), ["third", "second", "first"])
+        self.assertContains(self.client.get("/courses/torch-101/tensors/"), 'href="?comments=newest#discussion"')

@@ -29,7 +29,7 @@ class CoursePageTestCase(BaseTestCase):
         QuizAttempt.grade(self.alice, self.chapter, {"single": ["b"], "multiple": ["a", "c"]})
         QuizAttempt.grade(self.alice, self.chapter, {})
         self.login(self.alice)
-        self.assertContains(self.client.get(self.url), "Quiz best: <strong>2 / 2</strong>")
+        self.assertContains(self.client.get(self.url), "Practice score, best attempt: <strong>2 / 2</strong>")
 
     def test_an_unpublished_course_is_hidden_from_students(self):
         self.course.published = False
@@ -43,7 +43,7 @@ class CoursePageTestCase(BaseTestCase):
 
         self.login(self.alice)
         self.client.get(self.url)
-        with self.assertNumQueries(6) as first:
+        with self.assertNumQueries(7) as first:
             self.client.get(self.url)
         for position in range(4, 9):
             make_chapter(self.course, f"extra-{position}", position)

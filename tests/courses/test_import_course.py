@@ -172,6 +172,105 @@ class ImportCourseTestCase(TestCase):
         self.folder.write("01-first/chapter.md", CHAPTER_MD.format(slug="First Chapter", title="T"))
         self.assertIn("'slug' must be lowercase-with-dashes", self.import_problems())
 
+    def test_it_imports_a_quiz_policy_and_defaults_to_self_study(self):
+        self.folder.write("01-first/quiz.yaml", "policy: {attempts: 2, reveal: after_last, score: last}\n" + quiz_yaml())
+        self.run_import()
+        first, second = Chapter.objects.order_by("position")
+        self.assertEqual((first.quiz_max_attempts, first.quiz_reveal, first.quiz_scoring), (2, "after_last", "last"))
+        self.assertEqual((second.quiz_max_attempts, second.quiz_reveal, second.quiz_scoring), (None, "after_each", "best"))
+        self.assertTrue(second.quiz_is_practice)
+
+    def test_it_reports_a_policy_it_cannot_follow(self):
+        for policy, problem in (
+            ("{reveal: after_last}", "01-first/quiz.yaml:1: reveal: after_last needs a number of attempts"),
+            ("{attempts: 0}", "'attempts' must be a whole number of at least 1"),
+            ("{attempts: true}", "'attempts' must be a whole number of at least 1"),
+            ("{reveal: never}", "'reveal' must be one of after_each, after_last, after_deadline, got 'never'"),
+            ("{score: average}", "'score' must be one of best, last, got 'average'"),
+            ("{deadline: 2030-01-01}", "unknown policy key 'deadline' (the deadline is set in the admin)"),
+            ("[3]", "'policy' must be a mapping"),
+        ):
+            with self.subTest(policy=policy):
+                self.folder.write("01-first/quiz.yaml", f"policy: {policy}\n" + quiz_yaml())
+                self.assertIn(problem, self.import_problems())
+
+    def test_a_multiple_answer_question_may_have_one_or_every_option_correct(self):
+        text = quiz_yaml().replace("  - id: q0\n", "  - id: q0\n    multiple: true\n", 1)
+        text = text.replace("  - id: q1\n", "  - id: q1\n    multiple: true\n", 1)
+        q1_options = text.index("id: q1")
+        text = text[:q1_options] + text[q1_options:].replace("      - text: wrong\n", "      - text: wrong\n        correct: true\n", 1)
+        text = text[:q1_options] + text[q1_options:].replace("      - text: also wrong\n", "      - text: also wrong\n        correct: true\n", 1)
+        self.folder.write("01-first/quiz.yaml", text)
+        self.run_import()
+        one, every = Question.objects.filter(chapter__slug="first", key__in=["q0", "q1"]).order_by("key")
+        self.assertEqual((one.multiple_answers, one.correct_keys()), (True, ["a"]))
+        self.assertEqual((every.multiple_answers, every.correct_keys()), (True, ["a", "b", "c"]))
+
+    def test_it_reports_multiple_false_with_several_correct_options(self):
+        text = quiz_yaml().replace("  - id: q0\n", "  - id: q0\n    multiple: false\n", 1)
+        text = text.replace("      - text: wrong\n", "      - text: wrong\n        correct: true\n", 1)
+        self.folder.write("01-first/quiz.yaml", text)
+        self.assertIn("question 'q0' says 'multiple: false' but 2 options are correct", self.import_problems())
+
+    def test_it_imports_the_level_and_the_date_of_the_last_update(self):
+        self.folder.write("01-first/chapter.md", CHAPTER_MD.format(slug="first", title="First").replace(
+            "summary: A chapter.\n", "summary: A chapter.\nlevel: advanced\nupdated: 2025-03-14\n"))
+        self.run_import()
+        first, second = Chapter.objects.order_by("position")
+        self.assertEqual((first.level, str(first.updated), str(first.last_update)), ("advanced", "2025-03-14", "2025-03-14"))
+        self.assertEqual((second.level, second.updated), ("beginner", None))
+
+    def test_it_reports_a_bad_level_or_date(self):
+        for line, problem in (("level: expert", "'level' must be one of beginner, intermediate, advanced, got 'expert'"),
+                              ("updated: last week", "'updated' must be a date written YYYY-MM-DD, got 'last week'"),
+                              ("updated: 2025-03-14 10:00:00", "'updated' must be a date written YYYY-MM-DD")):
+            with self.subTest(line=line):
+                self.folder.write("01-first/chapter.md", CHAPTER_MD.format(slug="first", title="First").replace(
+                    "summary: A chapter.\n", f"summary: A chapter.\n{line}\n"))
+                self.assertIn(f"01-first/chapter.md:2: {problem}", self.import_problems())
+
+
+def options_of_lengths(correct_longest, count=6):
+    """A quiz whose correct option is the longest in the first `correct_longest` questions."""
+    text = quiz_yaml(count)
+    questions = text.split("  - id: ")
+    for i in range(1, correct_longest + 1):
+        questions[i] = questions[i].replace("- text: right\n", "- text: right, and the longest option\n")
+    return "  - id: ".join(questions)
+
+
+class LongestOptionLintTestCase(TestCase):
+    """The correct option should not be given away by being the longest."""
+
+    def setUp(self):
+        self.folder = CourseFolder()
+        self.addCleanup(self.folder.cleanup)
+
+    def run_import(self):
+        out, err = StringIO(), StringIO()
+        call_command("import_course", str(self.folder.root), stdout=out, stderr=err)
+        return err.getvalue()
+
+    def test_it_warns_above_40_percent_and_still_imports(self):
+        self.folder.write("01-first/quiz.yaml", options_of_lengths(3))
+        warnings = self.run_import()
+        self.assertIn("01-first/quiz.yaml:2: warning: the correct option is the longest in 3 of 6 single-answer "
+                      "questions (50%, keep it at most 40%): q0, q1, q2", warnings)
+        self.assertNotIn("02-second", warnings)
+        self.assertTrue(Course.objects.exists())
+
+    def test_it_is_quiet_at_40_percent_or_less(self):
+        self.folder.write("01-first/quiz.yaml", options_of_lengths(2))
+        self.assertEqual(self.run_import(), "")
+
+    def test_a_tie_for_the_longest_counts_and_multiple_answer_questions_do_not(self):
+        text = quiz_yaml().replace("- text: also wrong\n", "- text: wrong\n")  # right, wrong, wrong: a tie
+        self.folder.write("01-first/quiz.yaml", text)
+        self.assertIn("the correct option is the longest in 6 of 6", self.run_import())
+        multiple = text.replace("        explanation: it is wrong\n", "        correct: true\n        explanation: it is wrong\n")
+        self.folder.write("01-first/quiz.yaml", multiple)
+        self.assertEqual(self.run_import(), "")
+
 
 class ImportCourseKeepsExistingDataTestCase(BaseTestCase):
     def test_a_broken_folder_leaves_the_database_untouched(self):

@@ -25,6 +25,17 @@ class GradebookTestCase(StaffTestCase):
         self.assertEqual(rows["alice"].total, 7)
         self.assertIsNone(rows["bob"].cells[0].score)
 
+    def test_a_quiz_cell_is_the_last_attempt_when_the_policy_says_so(self):
+        QuizAttempt.grade(self.alice, self.chapter, {"single": ["b"], "multiple": ["a", "c"]})
+        QuizAttempt.grade(self.alice, self.chapter, {"single": ["b"]})
+        self.chapter.quiz_scoring = "last"
+        self.chapter.save()
+        self.login(self.ian)
+        r = self.client.get(self.url)
+        alice = r.context["book"].rows[0]
+        self.assertEqual((alice.cells[0].score, alice.total), (1, 1))
+        self.assertContains(r, "/2 · last attempt")
+
     def test_an_override_counts_as_the_exercise_score(self):
         submission = self.graded(self.alice, 2)
         override_score(submission, 6, "late penalty waived", self.ian)

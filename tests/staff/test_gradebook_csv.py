@@ -3,6 +3,7 @@ import io
 
 from django.contrib.auth.models import User
 
+from courses.models import QuizAttempt
 from grader.models import Exercise
 from grader.review import override_score
 from tests.grader.factories import make_exercise
@@ -37,6 +38,16 @@ class GradebookCsvTestCase(StaffTestCase):
         self.assertEqual([r[0] for r in rows], ["alice", "bob"])
         self.assertEqual(rows[0][header.index("Outer product")], "5")
         self.assertEqual(rows[0][-2], "5")
+
+    def test_a_quiz_scores_its_last_attempt_when_the_policy_says_so(self):
+        QuizAttempt.grade(self.alice, self.chapter, {"single": ["b"], "multiple": ["a", "c"]})
+        QuizAttempt.grade(self.alice, self.chapter, {})
+        self.chapter.quiz_scoring = "last"
+        self.chapter.save()
+        QuizAttempt.grade(self.alice, self.chapter2, {"single": ["b"], "multiple": ["a", "c"]})
+        QuizAttempt.grade(self.alice, self.chapter2, {})
+        header, row = self.rows()
+        self.assertEqual([row[header.index("Quiz 1")], row[header.index("Quiz 2")], row[-2]], ["0", "2", "2"])
 
     def test_names_with_commas_quotes_and_accents_survive(self):
         self.alice.first_name, self.alice.last_name = 'Zoë "Z"', "O'Neil, Jr."

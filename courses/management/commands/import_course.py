@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.importer import import_course
-from courses.loader import CourseFolderInvalid
+from courses.importer import import_course_data
+from courses.loader import CourseFolderInvalid, parse_course
 from grader.review import queue_validations
 
 
@@ -17,10 +17,13 @@ class Command(BaseCommand):
 
     def handle(self, folder, validate=False, **options):
         try:
-            course = import_course(folder)
+            data = parse_course(folder)
         except CourseFolderInvalid as exc:
             count = len(exc.problems)
             raise CommandError(f"{count} problem{'s' * (count != 1)}, nothing imported:\n{exc}")
+        for warning in data.warnings:
+            self.stderr.write(str(warning))
+        course = import_course_data(data)
         chapters = course.chapters.filter(retired=False).count()
         self.stdout.write(f"Imported '{course.title}' ({course.slug}): {chapters} chapters.")
         if validate:
