@@ -139,6 +139,13 @@ class ChapterAdmin(CourseScopedAdmin):
     list_display = ["title", "course", "position", "published", "retired"]
     list_filter = [("course", admin.RelatedOnlyFieldListFilter), "published", "retired"]
     search_fields = ["title", "slug"]
+    formfield_overrides = {
+        **CourseScoped.formfield_overrides,
+        # One labelled input with the browser's own picker (the admin's split date and time
+        # inputs have no labels of their own).
+        models.DateTimeField: {"form_class": forms.DateTimeField, "widget": forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")},
+    }
     fieldsets = [
         (None, {"fields": ["course", "slug", "position", "title", "summary", "level", "updated", "body", "faq",
                            "published", "retired"]}),

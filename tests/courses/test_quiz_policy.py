@@ -151,3 +151,25 @@ class MultipleAnswerQuestionTestCase(BaseTestCase):
         self.assertContains(r, "choose all that apply", count=2)
         self.assertEqual(QuizAttempt.grade(self.alice, self.chapter, {"single": ["b"]}).score, 1)
         self.assertEqual(QuizAttempt.grade(self.alice, self.chapter, {"single": ["a", "b"]}).score, 0)
+
+
+class QuizPolicyAdminTestCase(BaseTestCase):
+    def test_an_instructor_sets_the_policy_and_a_deadline_in_the_admin(self):
+        self.ian.is_staff = True
+        self.ian.save()
+        self.login(self.ian)
+        url = f"/admin/courses/chapter/{self.chapter.pk}/change/"
+        form = self.client.get(url).context["adminform"].form
+        data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+        data.update(quiz_max_attempts="2", quiz_reveal="after_deadline", quiz_scoring="last",
+                    quiz_deadline="2030-01-31T18:00", faq='[{"q": "Q?", "a": "A."}]', updated="")
+        r = self.client.post(url, data)
+        self.assertEqual(r.status_code, 302, r.context and r.context["adminform"].form.errors)
+        self.chapter.refresh_from_db()
+        self.assertEqual((self.chapter.quiz_max_attempts, self.chapter.quiz_reveal, self.chapter.quiz_scoring),
+                         (2, "after_deadline", "last"))
+        self.assertEqual(timezone.localtime(self.chapter.quiz_deadline).strftime("%Y-%m-%d %H:%M"), "2030-01-31 18:00")
+        self.assertContains(self.client.get(url), 'type="datetime-local" name="quiz_deadline" value="2030-01-31T18:00"')
+
+        data.update(quiz_reveal="after_last", quiz_max_attempts="")
+        self.assertContains(self.client.post(url, data), "needs a number of attempts")
