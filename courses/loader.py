@@ -366,14 +366,21 @@ def parse_quiz(path, problems):
     return questions, policy
 
 
-def longest_correct_warning(path, questions):
-    """A Problem when the correct option of the single-answer questions is the longest one (by
-    characters; a tie counts) in more than MAX_LONGEST_CORRECT_SHARE of them, else None."""
+def longest_correct(questions) -> tuple[list, list]:
+    """(the single-answer questions whose correct option is the longest one, by characters and a
+    tie counting as longest; all the single-answer questions)."""
     single = [q for q in questions if q.single_answer]
     longest = [
         q for q in single
         if len(next(o for o in q.options if o.correct).text) >= max(len(o.text) for o in q.options)
     ]
+    return longest, single
+
+
+def longest_correct_warning(path, questions):
+    """A Problem when the correct option is the longest in more than MAX_LONGEST_CORRECT_SHARE of
+    the single-answer questions, else None."""
+    longest, single = longest_correct(questions)
     if not single or len(longest) / len(single) <= MAX_LONGEST_CORRECT_SHARE:
         return None
     share = len(longest) / len(single)

@@ -259,6 +259,13 @@ class LongestOptionLintTestCase(TestCase):
         self.assertNotIn("02-second", warnings)
         self.assertTrue(Course.objects.exists())
 
+    def test_with_verbosity_2_it_prints_every_chapters_share(self):
+        self.folder.write("01-first/quiz.yaml", options_of_lengths(2))
+        out = StringIO()
+        call_command("import_course", str(self.folder.root), verbosity=2, stdout=out)
+        self.assertIn("first: the correct option is the longest in 2 of 6 single-answer questions\n"
+                      "second: the correct option is the longest in 0 of 6", out.getvalue())
+
     def test_it_is_quiet_at_40_percent_or_less(self):
         self.folder.write("01-first/quiz.yaml", options_of_lengths(2))
         self.assertEqual(self.run_import(), "")

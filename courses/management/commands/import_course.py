@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.importer import import_course_data
-from courses.loader import CourseFolderInvalid, parse_course
+from courses.loader import CourseFolderInvalid, longest_correct, parse_course
 from grader.review import queue_validations
 
 
@@ -23,6 +23,11 @@ class Command(BaseCommand):
             raise CommandError(f"{count} problem{'s' * (count != 1)}, nothing imported:\n{exc}")
         for warning in data.warnings:
             self.stderr.write(str(warning))
+        if options["verbosity"] > 1:
+            for chapter in data.chapters:
+                longest, single = longest_correct(chapter.questions)
+                self.stdout.write(f"{chapter.slug}: the correct option is the longest in {len(longest)} "
+                                  f"of {len(single)} single-answer questions")
         course = import_course_data(data)
         chapters = course.chapters.filter(retired=False).count()
         self.stdout.write(f"Imported '{course.title}' ({course.slug}): {chapters} chapters.")
