@@ -93,7 +93,7 @@ def main():
     )
     try:
         started = time.monotonic()
-        while not WorkerHeartbeat.objects.exists():
+        while not WorkerHeartbeat.objects.filter(canary_ok=True).exists():  # its sandbox started
             if worker.poll() is not None or time.monotonic() - started > 120:
                 sys.exit(f"the worker did not start; see {log.name}")
             time.sleep(0.2)

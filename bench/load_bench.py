@@ -141,13 +141,14 @@ def main():
         import django
 
         django.setup()
-        import redis
         from django.contrib.auth.hashers import make_password
         from django.contrib.auth.models import User
         from django.core.management import call_command
 
         from courses.models import Chapter
+        from grader.jobs import queue_length
         from grader.models import Exercise, Grade, Submission, WorkerHeartbeat
+        from torchgrade.celery import app as celery_app
 
         call_command("migrate", verbosity=0)
         call_command("import_course", str(ROOT / "content" / "pytorch-essentials"), verbosity=0)
@@ -160,8 +161,8 @@ def main():
                 "answer": {q.key: q.options.first().key for q in quiz_chapter.questions.all()}}
         exercise = Exercise.objects.select_related("current_version").get(slug=EXERCISE)
         solution = exercise.current_version.solution_code
-        queue = redis.Redis.from_url(broker_url)
-        queue.delete("cpu")
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge("cpu")  # every priority's list
 
         processes.append(start([sys.executable, "-m", "gunicorn", "torchgrade.wsgi", "--bind", f"127.0.0.1:{PORT}",
                                 "--workers", "2", "--threads", "8", "--worker-class", "gthread",
@@ -172,7 +173,7 @@ def main():
             processes.append(start(["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu",
                                     "--concurrency", "1", "-n", f"load{n}@%h", "--without-gossip",
                                     "--without-mingle", "--loglevel", "WARNING"], f"load_bench_worker{n}.log"))
-        while WorkerHeartbeat.objects.count() < 2:
+        while WorkerHeartbeat.objects.filter(canary_ok=True).count() < 2:  # each with its sandbox started
             if time.monotonic() - began > 180 or any(p.poll() is not None for p in processes):
                 sys.exit("gunicorn or a worker did not start; see var/load_bench_*.log")
             time.sleep(0.2)
@@ -186,7 +187,7 @@ def main():
 
         def watch_queue():
             while not burst_done.is_set():
-                depth["max"] = max(depth["max"], queue.llen("cpu"))
+                depth["max"] = max(depth["max"], queue_length("cpu"))
                 time.sleep(0.1)
 
         def reader(i):
