@@ -1,0 +1,7 @@
+# fails: Matches the examples, Works along the last dimension of random tensors of any rank
+import torch
+
+
+def softmax(x):
+    e = torch.exp(x - x.max(dim=0, keepdim=True).values)
+    return e / e.sum(dim=0, keepdim=True)

@@ -1,0 +1,14 @@
+# fails: Forward pass matches the reference with given weights, Gradients of every parameter match the reference
+import torch
+from torch import nn
+
+
+class TinyNet(nn.Module):
+    def __init__(self, in_features=10):
+        super().__init__()
+        self.fc1 = nn.Linear(in_features, 16)
+        self.fc2 = nn.Linear(16, 8)
+        self.fc3 = nn.Linear(8, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc3(torch.sigmoid(self.fc2(torch.sigmoid(self.fc1(x))))))
