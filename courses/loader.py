@@ -198,8 +198,6 @@ class CourseData:
     description: str
     published: bool
     chapters: list
-    # Problems that do not stop an import (printed by import_course).
-    warnings: list = field(default_factory=list)
 
 
 class ChapterExtension:
@@ -377,15 +375,15 @@ def longest_correct(questions) -> tuple[list, list]:
     return longest, single
 
 
-def longest_correct_warning(path, questions):
+def longest_correct_problem(path, questions):
     """A Problem when the correct option is the longest in more than MAX_LONGEST_CORRECT_SHARE of
-    the single-answer questions, else None."""
+    the single-answer questions (length would give the answer away), else None."""
     longest, single = longest_correct(questions)
     if not single or len(longest) / len(single) <= MAX_LONGEST_CORRECT_SHARE:
         return None
     share = len(longest) / len(single)
     return Problem(Path(path), longest[0].line, (
-        f"warning: the correct option is the longest in {len(longest)} of {len(single)} single-answer questions "
+        f"the correct option is the longest in {len(longest)} of {len(single)} single-answer questions "
         f"({share:.0%}, keep it at most {MAX_LONGEST_CORRECT_SHARE:.0%}): {', '.join(q.key for q in longest)}"
     ))
 
@@ -419,7 +417,6 @@ def parse_course(folder):
     if not chapter_dirs:
         problems.add(course_file, 1, "the course has no chapter folders")
     seen_slugs = {}
-    warnings = []
     for chapter_dir in chapter_dirs:
         for name in ("chapter.md", "quiz.yaml", "interview.yaml"):
             if not (chapter_dir / name).is_file():
@@ -437,9 +434,9 @@ def parse_course(folder):
         seen_slugs[chapter.slug] = chapter_dir.name
         if (chapter_dir / "quiz.yaml").is_file():
             chapter.questions, chapter.quiz_policy = parse_quiz(chapter_dir / "quiz.yaml", problems)
-            warning = longest_correct_warning(chapter_dir / "quiz.yaml", chapter.questions)
-            if warning:
-                warnings.append(warning)
+            giveaway = longest_correct_problem(chapter_dir / "quiz.yaml", chapter.questions)
+            if giveaway:
+                problems.append(giveaway)
         if (chapter_dir / "interview.yaml").is_file():
             chapter.interview = parse_interview(chapter_dir / "interview.yaml", problems)
         for extension in chapter_extensions():
@@ -455,7 +452,6 @@ def parse_course(folder):
         description=str(meta.get("description", "")).strip(),
         published=optional_bool(meta, "published", True, course_file, problems),
         chapters=chapters,
-        warnings=warnings,
     )
     if problems:
         raise CourseFolderInvalid(problems)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # so that FORM_RENDERER finds Django's own widget templates beside ours
     "django_htmx",
     "django_ace",  # serves the Ace editor's files from this site (no CDN)
     "accounts",
@@ -43,6 +44,10 @@ INSTALLED_APPS = [
     "grader",
     "staff",
 ]
+
+# Widgets render through the template engine, so templates/admin/widgets/ can label the admin's
+# split date/time inputs.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

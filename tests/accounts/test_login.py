@@ -13,9 +13,9 @@ class LoginTestCase(BaseTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertNotIn("_auth_user_id", self.client.session)
 
-    def test_course_pages_require_login(self):
-        r = self.client.get("/courses/torch-101/")
-        self.assertRedirects(r, "/accounts/login/?next=/courses/torch-101/")
+    def test_practising_requires_login(self):
+        r = self.client.get("/courses/torch-101/tensors/quiz/")
+        self.assertRedirects(r, "/accounts/login/?next=/courses/torch-101/tensors/quiz/")
 
     def test_logout_requires_post(self):
         self.login(self.alice)

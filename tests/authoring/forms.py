@@ -7,7 +7,9 @@ def chapter_form(chapter, **changes):
     data = {
         "course": chapter.course_id, "slug": chapter.slug, "position": chapter.position,
         "title": chapter.title, "summary": chapter.summary, "body": chapter.body, "faq": json.dumps(chapter.faq),
-        "published": "on" if chapter.published else "",
+        "published": "on" if chapter.published else "", "level": chapter.level,
+        "updated": chapter.updated or "", "quiz_max_attempts": chapter.quiz_max_attempts or "",
+        "quiz_reveal": chapter.quiz_reveal, "quiz_scoring": chapter.quiz_scoring, "quiz_deadline": "",
     }
     return {**data, **changes}
 

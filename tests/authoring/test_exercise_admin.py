@@ -117,7 +117,7 @@ class ExerciseAdminTestCase(BaseTestCase):
                              {"action": "validate", "_selected_action": [self.exercise.pk]})
         validation = self.exercise.current_version.validations.get()
         self.assertEqual((validation.status, validation.requested_by), (ExerciseValidation.PENDING, self.ian))
-        with mock.patch("grader.tasks.validate_exercise_task.apply_async") as send:
+        with mock.patch("grader.jobs.validate_exercise_task.apply_async") as send:
             callbacks[0]()
         send.assert_called_once_with((validation.pk,), queue="cpu")
 

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.base import PASSWORD
 
@@ -13,6 +13,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE_CORE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+BLOCKING_IMPACTS = {"serious", "critical"}  # what axe reports that a page must not have
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -65,3 +66,16 @@ def log_in(live_server):
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     return submit_form
+
+
+@pytest.fixture
+def assert_accessible(axe):
+    def check(page: Page) -> None:
+        violations = [
+            f"{violation['id']} ({violation['impact']}) at {node['target']}: {node['failureSummary']}"
+            for violation in axe(page)["violations"] if violation["impact"] in BLOCKING_IMPACTS
+            for node in violation["nodes"]
+        ]
+        assert not violations, f"{page.url}\n" + "\n".join(violations)
+
+    return check

@@ -5,7 +5,6 @@ from playwright.sync_api import expect
 
 from courses.models import Course
 from tests.base import make_chapter
-from tests.browser.test_accessibility import assert_accessible  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -21,8 +21,6 @@ class Command(BaseCommand):
         except CourseFolderInvalid as exc:
             count = len(exc.problems)
             raise CommandError(f"{count} problem{'s' * (count != 1)}, nothing imported:\n{exc}")
-        for warning in data.warnings:
-            self.stderr.write(str(warning))
         if options["verbosity"] > 1:
             for chapter in data.chapters:
                 longest, single = longest_correct(chapter.questions)
