@@ -4,6 +4,7 @@ See README.md. The trusted API is re-exported here; the modules the sandbox itse
 (linux, seccomp, wire, runtime, jail, forkserver) never import the trusted side.
 """
 from .api import IsolationUnavailable, Job, Limits, Result, Status
+from .host import default_slots
 from .supervisor import create_backend
 
-__all__ = ["IsolationUnavailable", "Job", "Limits", "Result", "Status", "create_backend"]
+__all__ = ["IsolationUnavailable", "Job", "Limits", "Result", "Status", "create_backend", "default_slots"]

@@ -84,6 +84,8 @@ class Result:
     peak_memory_bytes: int = 0
     exit_code: int | None = None
     signal: int | None = None
+    # seconds per phase of the job (see supervisor.PHASES): diagnostics for the bench, never a verdict
+    timings: dict = field(default_factory=dict)
 
     @property
     def ok(self):

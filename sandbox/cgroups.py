@@ -17,6 +17,11 @@ CONTROLLERS = ("memory", "pids", "cpuacct", "cpu")
 # cannot slow down the jobs beside it (the student's own reference run, or other students').
 CPU_PERIOD_US = 100_000
 CPU_QUOTA_US = 100_000
+# Grading yields to the web: groups compete with their siblings by weight, so the slots' parent
+# group gets 128 against the 1024 of each process of the web, the database and the broker at the
+# root (they keep ~8/9 of a contended core), and each slot the same 128 among its siblings. An
+# idle core still goes to the jobs whatever their weight.
+CPU_SHARES = 128
 PARENT = "torchgrade"
 KILL_TIMEOUT_S = 5.0
 
@@ -47,20 +52,23 @@ def _pids_in(directory):
         return []
 
 
+def send_kill_in(directories):
+    """SIGKILL every process in the groups once; returns the pids found (none: the groups are empty)."""
+    pids = {pid for directory in directories for pid in _pids_in(directory)}
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return pids
+
+
 def kill_all_in(directories):
     """SIGKILL every process in the groups until they are empty (forks racing the kill included)."""
     deadline = time.monotonic() + KILL_TIMEOUT_S
-    while True:
-        pids = {pid for directory in directories for pid in _pids_in(directory)}
-        if not pids:
-            return
+    while pids := send_kill_in(directories):
         if time.monotonic() > deadline:
             raise CgroupError(f"processes {sorted(pids)} survived SIGKILL in {directories}")
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         time.sleep(0.001)
 
 
@@ -110,6 +118,10 @@ class SlotCgroup:
         for directory in self.directories.values():
             os.makedirs(directory, exist_ok=True)
             os.chown(os.path.join(directory, "cgroup.procs"), uid, -1)
+        for directory in (os.path.dirname(self.directories["cpu"]), self.directories["cpu"]):
+            _write(os.path.join(directory, "cpu.shares"), CPU_SHARES)
+        _write(self._file("cpu", "cpu.cfs_period_us"), CPU_PERIOD_US)
+        _write(self._file("cpu", "cpu.cfs_quota_us"), CPU_QUOTA_US)
         self._oom_kills_before = 0
 
     @property
@@ -134,8 +146,6 @@ class SlotCgroup:
         _write(self._file("memory", "memory.max_usage_in_bytes"), 0)
         _write(self._file("pids", "pids.max"), limits.processes)
         _write(self._file("cpuacct", "cpuacct.usage"), 0)
-        _write(self._file("cpu", "cpu.cfs_period_us"), CPU_PERIOD_US)
-        _write(self._file("cpu", "cpu.cfs_quota_us"), CPU_QUOTA_US)
         self._oom_kills_before = self.oom_kills()
 
     def oom_kills(self):
@@ -156,6 +166,11 @@ class SlotCgroup:
 
     def kill_all(self):
         kill_all_in(list(self.directories.values()))
+
+    def send_kill(self):
+        """SIGKILL what is in the group without waiting for it to go: `prepare` waits, so the next
+        job in this slot still starts only once the group is empty."""
+        send_kill_in(list(self.directories.values()))
 
     def remove(self):
         self.kill_all()

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import time
 import traceback
 
 from . import jail, linux
@@ -39,6 +40,7 @@ def warm_up():
         optimizer.zero_grad()
     gc.collect()
     gc.freeze()  # keeps the warm heap out of the collector, so children share its pages
+    linux.collapse_anonymous_memory_into_huge_pages()
 
 
 def serve(socket_fd):
@@ -54,14 +56,15 @@ def serve(socket_fd):
             for fd in fds:
                 os.close(fd)
             continue
+        received = time.monotonic()
         if os.fork() == 0:
             channel.close()
-            _start_job(json.loads(message), jail.JobFds(fds))
+            _start_job(json.loads(message), jail.JobFds(fds), {"received": received, "forked": time.monotonic()})
         for fd in fds:
             os.close(fd)
 
 
-def _start_job(control, fds):
+def _start_job(control, fds, clock):
     """C1: enter the job's namespaces and fork its init; never returns."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -70,9 +73,10 @@ def _start_job(control, fds):
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        clock["namespaces"] = time.monotonic()
         if os.fork() == 0:
             try:
-                jail.run_init(control, fds)
+                jail.run_init(control, fds, clock)
             finally:  # the init never reports a fault in C1's name: what it saw is the job's
                 os._exit(1)
     except BaseException:  # report to the supervisor as a sandbox fault, never run the job

@@ -28,6 +28,15 @@ ENVIRONMENT = {
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def default_slots() -> int:
+    """Sandbox slots for this host: one per core this process may use, less one. A job can use a
+    whole core (its CPU quota); the spare core is for what runs at the default weight beside the
+    jobs: the web, the database, the broker and the worker's own trusted work on each grading
+    (encoding inputs, judging, saving), so a grading burst cannot take every core even for the
+    moment the slots' low CPU weight needs to hand it back. A one-core host still gets a slot."""
+    return max(1, len(os.sched_getaffinity(0)) - 1)
+
+
 def bwrap_path():
     return shutil.which("bwrap") or ("/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else None)
 

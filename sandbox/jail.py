@@ -12,7 +12,9 @@ import math
 import os
 import resource
 import signal
+import struct
 import sys
+import time
 
 from . import linux, runtime, seccomp
 
@@ -24,6 +26,9 @@ FD_LIMIT = 256
 FORK_SERVER_READY = b"ready"
 # the init's first words on the status pipe: until they arrive, no student code can have run
 INIT_STARTED = b"started\n"
+# what the job process writes on its confinement pipe before any student code runs: "1", then
+# the CLOCK_MONOTONIC times at which it started and finished confining itself
+CONFINED = struct.Struct("=cdd")
 
 
 class JobFds:
@@ -35,15 +40,23 @@ class JobFds:
             setattr(self, name, fd)
 
 
-def run_init(control, fds):
-    """Init of one job; never returns. `control` is the supervisor's JSON job description."""
+def run_init(control, fds, clock=None):
+    """Init of one job; never returns. `control` is the supervisor's JSON job description.
+
+    `clock` collects CLOCK_MONOTONIC readings (the clock is the same in every namespace) of the
+    steps up to the job's exit; they go back on the status line as diagnostics for the bench
+    (`Result.timings`), written by processes the student's code cannot reach, and no verdict
+    ever reads them."""
+    clock = dict(clock or {}, init=time.monotonic())
     os.write(fds.status, INIT_STARTED)
     _drop_signal_handlers()
     for procs_file in control["cgroup_procs"]:
         with open(procs_file, "w") as handle:
             handle.write("0")
+    clock["cgroups"] = time.monotonic()
     if control["private_mounts"]:
         _mount_private_filesystems(control)
+    clock["mounts"] = time.monotonic()
     confined_read, confined_write = os.pipe()
     job_pid = os.fork()
     if job_pid == 0:
@@ -53,12 +66,17 @@ def run_init(control, fds):
     for fd in (fds.input, fds.stdout, fds.stderr, fds.result, confined_write):
         os.close(fd)
     status = _wait_for(job_pid)
+    clock["job_exited"] = time.monotonic()
     # written by the job process after confinement and before any student code could run
     os.set_blocking(confined_read, False)
     try:
-        status["confined"] = os.read(confined_read, 1) == b"1"
+        report = os.read(confined_read, CONFINED.size)
     except BlockingIOError:
-        status["confined"] = False
+        report = b""
+    status["confined"] = len(report) == CONFINED.size and report[:1] == b"1"
+    if status["confined"]:
+        _flag, clock["job_started"], clock["confined"] = CONFINED.unpack(report)
+    status["clock"] = clock
     os.write(fds.status, json.dumps(status).encode() + b"\n")
     os._exit(0)
 
@@ -119,6 +137,7 @@ def _mount_private_dev(gpu_nodes):
 
 
 def _run_job_process(control, fds, confined_write):
+    started = time.monotonic()
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         with open("/proc/self/oom_score_adj", "w") as handle:
@@ -127,7 +146,7 @@ def _run_job_process(control, fds, confined_write):
         _set_rlimits(control["limits"])
         linux.drop_all_capabilities()
         seccomp.install()
-        os.write(confined_write, b"1")
+        os.write(confined_write, CONFINED.pack(b"1", started, time.monotonic()))
         os.close(confined_write)
     except BaseException as exc:  # never run the code unconfined; init reports confined=false
         os.write(2, f"sandbox: could not confine the job: {exc!r}\n".encode())

@@ -6,6 +6,7 @@ import ctypes
 import os
 
 libc = ctypes.CDLL(None, use_errno=True)
+libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
@@ -32,6 +33,8 @@ PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 
 _SYS_CAPSET = 126
+MADV_COLLAPSE = 25  # Linux 6.1
+HUGE_PAGE_BYTES = 2 << 20
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
@@ -71,3 +74,24 @@ def drop_all_capabilities():
 def set_no_new_privs():
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 
+
+
+def collapse_anonymous_memory_into_huge_pages() -> int:
+    """Back the process's private anonymous memory (heap and mmaps) with 2 MB pages where the
+    kernel can; returns the bytes collapsed. A fork copies, and an exit frees, one entry per
+    huge page instead of 512, so each fork of a big warm process is several times cheaper; a
+    child's write still copies only the 4 KB it touches. Best effort: kernels before 6.1, or no
+    free huge page, leave the memory as it was."""
+    collapsed = 0
+    with open("/proc/self/maps") as maps:
+        regions = [line.split() for line in maps]
+    for fields in regions:
+        start, end = (int(address, 16) for address in fields[0].split("-"))
+        name = fields[5] if len(fields) > 5 else ""
+        if name not in ("", "[heap]") or not fields[1].startswith("rw"):
+            continue
+        first = -(-start // HUGE_PAGE_BYTES) * HUGE_PAGE_BYTES
+        last = end // HUGE_PAGE_BYTES * HUGE_PAGE_BYTES
+        if last > first and libc.madvise(first, last - first, MADV_COLLAPSE) == 0:
+            collapsed += last - first
+    return collapsed

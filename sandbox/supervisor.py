@@ -33,6 +33,24 @@ RESTART_AFTER_SANDBOX_ERRORS = 2
 CANARY_JOB = Job(main="RESULT = sum(range(10))", limits=Limits(wall_s=10, cpu_s=5, memory_bytes=256 << 20))
 CANARY_VALUE = 45
 
+# (phase, from, to): CLOCK_MONOTONIC readings of the supervisor, the fork server, C1, the job's
+# init and the job process before it runs student code (none the student's code can write)
+PHASES = (
+    ("prepare", "acquired", "sent"),  # slot cgroup, input frame, pipes, control message
+    ("fork", "sent", "forked"),  # the fork server reads the message and forks C1
+    ("namespaces", "forked", "namespaces"),  # unshare, id maps
+    ("init fork", "namespaces", "init"),
+    ("cgroup join", "init", "cgroups"),
+    ("mounts", "cgroups", "mounts"),
+    ("job fork", "mounts", "job_started"),
+    ("confine", "job_started", "confined"),  # rlimits, capabilities, no_new_privs, seccomp
+    ("run", "confined", "result_arrived"),  # input decode, student code, result encode, first write
+    ("exit", "result_arrived", "job_exited"),  # the job process's exit, reaped by its init
+    ("report", "job_exited", "reported"),  # the init's status line reaches the supervisor
+    ("kill", "reported", "killed"),
+    ("result", "killed", "delivered"),  # drain, decode, verdict, counters
+)
+
 logger = logging.getLogger("torchgrade.sandbox")
 
 
@@ -85,10 +103,16 @@ class _Collected:
         self.data = {"stdout": bytearray(), "stderr": bytearray(), "result": bytearray(), "status": bytearray()}
         self.stop_reason = None  # "wall", "cpu", "output", "result"
         self.output_truncated = False
+        self.clock = {}  # the supervisor's CLOCK_MONOTONIC readings, for Result.timings
 
     @property
     def init_started(self):
         return self.data["status"].startswith(jail.INIT_STARTED)
+
+    @property
+    def reported(self):
+        """The init's whole status line is in: the job process has been reaped."""
+        return b"\n" in self.data["status"].removeprefix(jail.INIT_STARTED)
 
     def status(self):
         line = bytes(self.data["status"]).removeprefix(jail.INIT_STARTED).split(b"\n", 1)[0]
@@ -96,6 +120,16 @@ class _Collected:
             return json.loads(line) if line else None
         except ValueError:
             return {"fault": f"unreadable status line {line[:200]!r}"}
+
+
+def _phases(collected):
+    """Seconds per phase, from the supervisor's readings and those the job's init reported."""
+    status = collected.status() or {}
+    reported = status.get("clock") if type(status.get("clock")) is dict else {}
+    points = {name: value for name, value in reported.items() if type(value) is float}
+    points.update(collected.clock)
+    return {phase: points[end] - points[start] for phase, start, end in PHASES
+            if start in points and end in points}
 
 
 class Backend:
@@ -180,6 +214,7 @@ class Backend:
         return result.status is Status.OK and result.value == CANARY_VALUE
 
     def _run_in_slot(self, job, slot_index):
+        acquired = time.monotonic()
         slot = self._slots[slot_index]
         limits = job.limits
         try:
@@ -200,13 +235,22 @@ class Backend:
             started = time.monotonic()  # after a fork server restart, which is not the job's time
             pipes.close_child_ends()
             collected = self._collect(pipes, slot, limits, started)
-            slot.kill_all()
+            collected.clock.update(acquired=acquired, sent=started, reported=time.monotonic())
+            if collected.reported:
+                # the init is exiting, and with it the kernel kills its whole pid namespace (forks
+                # racing the kill fail): no need to wait here, the next `prepare` of the slot does
+                slot.send_kill()
+            else:
+                slot.kill_all()
+            collected.clock["killed"] = time.monotonic()
             wall_s = time.monotonic() - started
             self._drain(pipes, collected, limits)
             self._finish(handle)
             result = self._verdict(collected, slot, limits)
             result.cpu_s = slot.cpu_seconds()
             result.peak_memory_bytes = slot.peak_memory_bytes()
+            collected.clock["delivered"] = time.monotonic()
+            result.timings = _phases(collected)
         except (SandboxFault, OSError, cgroups.CgroupError) as exc:
             slot.kill_all()
             return Result(Status.SANDBOX_ERROR, error=str(exc) or repr(exc))
@@ -240,12 +284,14 @@ class Backend:
                             return collected  # init is gone: the job is over
                     if collected.stop_reason:
                         return collected
+                    if key.data == "status" and collected.reported:
+                        return collected  # the job is over; the init's own exit is not the job's time
 
     def _drain(self, pipes, collected, limits):
         """After the kill, take what the job wrote before it died (the writers are gone, EOF comes)."""
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         with selectors.DefaultSelector() as selector:
-            for name in ("stdout", "stderr", "result", "status"):
+            for name in ("stdout", "stderr", "result") + (() if collected.reported else ("status",)):
                 selector.register(pipes.readers[name], selectors.EVENT_READ, name)
             while selector.get_map() and not collected.stop_reason:
                 remaining = deadline - time.monotonic()
@@ -269,6 +315,7 @@ class Backend:
                 collected.output_truncated = True
                 collected.stop_reason = "output"
         elif name == "result":
+            collected.clock.setdefault("result_arrived", time.monotonic())
             buffer += chunk
             if len(buffer) > limits.result_bytes:
                 collected.stop_reason = "result"

@@ -22,8 +22,10 @@ def forkserver_alone():
 
 def _freeze(backend):
     """SIGSTOP the fork server's interpreter: it still accepts job messages but never forks."""
-    server = [pid for pid in _descendants(backend.server_pid)  # parents come before their children
-              if _cmdline(pid).startswith(host.PYTHON) and "from sandbox.forkserver" in _cmdline(pid)][0]
+    # the processes it forks share its command line, and one of a job that just ended may still be exiting
+    server = min((pid for pid in _descendants(backend.server_pid)
+                  if _cmdline(pid).startswith(host.PYTHON) and "from sandbox.forkserver" in _cmdline(pid)),
+                 key=_start_time)
     os.kill(server, signal.SIGSTOP)
     deadline = time.monotonic() + 5
     while _state(server) != "T":  # the signal takes effect when the server next runs
@@ -35,6 +37,14 @@ def _freeze(backend):
 def _state(pid):
     with open(f"/proc/{pid}/stat") as handle:
         return handle.read().rsplit(")", 1)[1].split()[0]
+
+
+def _start_time(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[19])
+    except FileNotFoundError:  # gone already: not the server
+        return float("inf")
 
 
 @pytest.mark.slow
