@@ -5,6 +5,7 @@ The defaults are safe for production (DEBUG off, a secret key required) except w
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -130,7 +131,7 @@ if not DEV:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     # Load balancers and container health checks probe over plain HTTP inside the network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"
 
 # Code submissions are small; a body larger than this is refused before a view sees it.
@@ -194,6 +195,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"structured": {"()": "torchgrade.logging.StructuredFormatter"}},
+# Prometheus metrics (torchgrade/metrics.py). The web's /metrics answers only to this bearer token
+# (none set: 404). Each worker's main process serves its pool processes' figures on
+# METRICS_WORKER_ADDRESS:METRICS_WORKER_PORT (no port: not served), an address for the inside
+# network only; they are kept in a directory of METRICS_DIR per start of the worker.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_WORKER_ADDRESS = os.environ.get("METRICS_WORKER_ADDRESS", "127.0.0.1")
+METRICS_WORKER_PORT = int(os.environ.get("METRICS_WORKER_PORT", 0))
+METRICS_DIR = Path(os.environ.get("METRICS_DIR", Path(tempfile.gettempdir()) / "torchgrade-metrics"))
+
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "loggers": {"torchgrade": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

@@ -10,6 +10,7 @@ admin.site.index_title = "Courses, exercises and accounts"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics_view, name="metrics"),
     path("staff/queue/", health.staff_queue, name="staff_queue"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
