@@ -191,10 +191,6 @@ GRADER_MAX_CODE_BYTES = 64 * 1024
 SANDBOX_BACKEND = os.environ.get("SANDBOX_BACKEND", "forkserver")
 SANDBOX_SLOTS = int(os.environ.get("SANDBOX_SLOTS", 2))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"structured": {"()": "torchgrade.logging.StructuredFormatter"}},
 # Prometheus metrics (torchgrade/metrics.py). The web's /metrics answers only to this bearer token
 # (none set: 404). Each worker's main process serves its pool processes' figures on
 # METRICS_WORKER_ADDRESS:METRICS_WORKER_PORT (no port: not served), an address for the inside
@@ -204,6 +200,10 @@ METRICS_WORKER_ADDRESS = os.environ.get("METRICS_WORKER_ADDRESS", "127.0.0.1")
 METRICS_WORKER_PORT = int(os.environ.get("METRICS_WORKER_PORT", 0))
 METRICS_DIR = Path(os.environ.get("METRICS_DIR", Path(tempfile.gettempdir()) / "torchgrade-metrics"))
 
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"structured": {"()": "torchgrade.logging.StructuredFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "loggers": {"torchgrade": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
