@@ -12,6 +12,7 @@ import torch
 
 from .api_check import check_api
 from .judge import EXACT, Mismatch, Tolerance, compare, describe
+from .spec import DIGITS_CLASSES
 
 HIDDEN_FAILURE = "Failed on a hidden test."
 MAX_CALLED_NAMES = 10_000
@@ -202,6 +203,7 @@ TRAINING_LOSSES = {
     "mse": ("mean squared error", torch.nn.functional.mse_loss),
     "bce": ("binary cross-entropy", torch.nn.functional.binary_cross_entropy),
     "bce_with_logits": ("binary cross-entropy with logits", torch.nn.functional.binary_cross_entropy_with_logits),
+    "cross_entropy": ("cross-entropy", torch.nn.functional.cross_entropy),
 }
 # The last loss the code records must match the trusted side's loss of the returned model. It is
 # usually measured before the last optimiser step, or averaged over an epoch's mini-batches: the
@@ -210,13 +212,16 @@ RECORDED_LOSS_RTOL, RECORDED_LOSS_ATOL = 0.25, 1e-4
 
 
 def _predictions(answer, key, target, where, loss):
-    """The model's predictions, checked to be a finite tensor shaped like the targets, in float64."""
+    """The model's predictions, checked to be a finite tensor shaped like the targets (one logit per class
+    for the cross-entropy), in float64."""
     predictions = answer.get(key)
     if type(predictions) is not torch.Tensor:
         raise Mismatch(f"the trained model must return a tensor of predictions {where}, got {describe(predictions)}")
-    if predictions.shape != target.shape:
+    shape = (len(target), DIGITS_CLASSES) if loss == "cross_entropy" else tuple(target.shape)
+    if predictions.shape != shape:
+        per_class = f" (one logit per class for {len(target)} images)" if loss == "cross_entropy" else ""
         raise Mismatch(f"the trained model's predictions {where} have shape {tuple(predictions.shape)}, "
-                       f"expected {tuple(target.shape)}")
+                       f"expected {shape}{per_class}")
     predictions = predictions.double()
     if not torch.isfinite(predictions).all():
         raise Mismatch(f"the trained model predicts NaN or infinity {where}")
@@ -250,7 +255,9 @@ def _judge_training(plan, student, reference):
     losses = _losses(got)
     history["student"] = losses
     history["threshold"] = check["max_final_loss"]
-    train_y, holdout_y = plan.private["train_y"].double(), plan.private["holdout_y"].double()
+    # Class indices stay integers for the cross-entropy; 0/1 labels and targets are compared as floats.
+    train_y, holdout_y = (plan.private[key] if loss == "cross_entropy" else plan.private[key].double()
+                          for key in ("train_y", "holdout_y"))
     predictions = _predictions(got, "train_predictions", train_y, "on the training inputs", loss)
     holdout_predictions = _predictions(got, "holdout_predictions", holdout_y, "on the held-out inputs", loss)
     training_loss = float(TRAINING_LOSSES[loss][1](predictions, train_y))
@@ -268,9 +275,7 @@ def _judge_training(plan, student, reference):
         (findings if ok else failures).append(
             f"held-out mean squared error {mse:.4g} {'≤' if ok else '>'} {check['max_holdout_mse']:g}")
     if check["min_holdout_accuracy"]:
-        # Class 1 where the probability is above one half: where a logit is above 0.
-        boundary = 0.0 if loss == "bce_with_logits" else 0.5
-        accuracy = float(((holdout_predictions > boundary).double() == holdout_y).double().mean())
+        accuracy = float((_predicted_classes(holdout_predictions, loss) == holdout_y).double().mean())
         ok = accuracy >= check["min_holdout_accuracy"]
         (findings if ok else failures).append(
             f"held-out accuracy {accuracy:.1%} {'≥' if ok else '<'} {check['min_holdout_accuracy']:.0%}")
@@ -278,6 +283,14 @@ def _judge_training(plan, student, reference):
         reached = f" Reached: {'; '.join(findings)}." if findings else ""
         return Outcome(False, f"Training did not reach the target: {'; '.join(failures)}.{reached}", history)
     return Outcome(True, f"Training reached the target: {'; '.join(findings)}.", history)
+
+
+def _predicted_classes(predictions, loss):
+    """The class with the largest logit; for 0/1 labels, class 1 where the probability is above one half
+    (where a logit is above 0)."""
+    if loss == "cross_entropy":
+        return predictions.argmax(dim=1)
+    return (predictions > (0.0 if loss == "bce_with_logits" else 0.5)).double()
 
 
 _JUDGES = {

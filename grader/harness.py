@@ -101,11 +101,13 @@ def run_train(target, probe):
         raise TypeError(f"the training function must return a trained torch.nn.Module as its model, got "
                         f"{type(model).__name__}: the grader evaluates the model's own predictions")
     model.eval()
+    # A model trained on a GPU (device: any) predicts there; the answers come back as CPU tensors.
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     with torch.no_grad():
         return {
             "losses": [float(loss) for loss in losses],
-            "train_predictions": model(probe["x"]),
-            "holdout_predictions": model(probe["holdout_x"]),
+            "train_predictions": model(probe["x"].to(device)),
+            "holdout_predictions": model(probe["holdout_x"].to(device)),
         }
 
 

@@ -8,12 +8,17 @@ own copies of the training and hold-out targets stay here in `Plan.private`; the
 and the data's generating parameters never enter a sandbox.
 """
 
+import functools
+import gzip
 import hashlib
+import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy
 import torch
 
-from .spec import DATASETS, PER_FEATURE_PARAMETERS
+from .spec import DATASETS, DIGITS_CLASSES, DIGITS_SAMPLES, PER_FEATURE_PARAMETERS
 
 DTYPES = {
     "float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
@@ -106,6 +111,34 @@ def make_dataset(data: dict, parameters: dict, n: int, generator: torch.Generato
         x = x + parameters["separation"] * (2 * labels - 1) + parameters["centre"]
         y = labels
     return x.float(), y.float()
+
+
+@functools.cache
+def load_digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's handwritten digits, read once per process: images float32 (1797, 1, 8, 8) scaled
+    from 0..16 to [0, 1], labels int64 (1797,).
+
+    Read straight from the CSV file that ships inside the package: importing sklearn costs over a second.
+    """
+    package = Path(importlib.util.find_spec("sklearn").origin).parent
+    with gzip.open(package / "datasets" / "data" / "digits.csv.gz") as file:
+        table = numpy.loadtxt(file, delimiter=",", dtype=numpy.float32)
+    if table.shape != (DIGITS_SAMPLES, 65):
+        raise RuntimeError(f"scikit-learn's digits.csv.gz has shape {table.shape}, expected ({DIGITS_SAMPLES}, 65)")
+    images = torch.from_numpy(table[:, :64] / 16.0).reshape(-1, 1, 8, 8)
+    return images, torch.from_numpy(table[:, 64]).long()
+
+
+def split_digits(data: dict, holdout_n: int, generator: torch.Generator):
+    """((x, y), (holdout_x, holdout_y)): disjoint random images of the digits, and a fraction
+    `label_noise` of the training labels replaced by random classes (possibly the true one)."""
+    images, labels = load_digits()
+    order = torch.randperm(DIGITS_SAMPLES, generator=generator)
+    train, holdout = order[:data["n"]], order[data["n"]:data["n"] + holdout_n]
+    y = labels[train].clone()
+    noisy = torch.rand(len(y), generator=generator) < data["label_noise"]
+    y[noisy] = torch.randint(0, DIGITS_CLASSES, (int(noisy.sum()),), generator=generator)
+    return (images[train].clone(), y), (images[holdout].clone(), labels[holdout].clone())
 
 
 @dataclass
@@ -208,17 +241,23 @@ def _structure_probes(check, entry, seed, index, plan):
 
 def _training_probes(check, entry, seed, index, plan):
     data = check["data"]
-    parameters = draw_parameters(data, torch.Generator().manual_seed(derive_seed(seed, index, "parameters")))
     generator = torch.Generator().manual_seed(derive_seed(seed, index, "data"))
-    x, y = make_dataset(data, parameters, data["n"], generator)
-    holdout = check["holdout"]
-    if holdout["x"] is not None:
-        holdout_x = torch.tensor(holdout["x"], dtype=torch.float32)
-        holdout_y = torch.tensor(holdout["y"], dtype=torch.float32)
+    if data["kind"] == "digits":
+        (x, y), (holdout_x, holdout_y) = split_digits(data, check["holdout"]["n"], generator)
     else:
-        holdout_x, holdout_y = make_dataset(data, parameters, holdout["n"], generator)
+        (x, y), (holdout_x, holdout_y) = _generated_data(check, seed, index, generator)
     plan.private.update(train_y=y, holdout_y=holdout_y)
     yield "train", {"op": "train", "x": x, "y": y, "kwargs": check["kwargs"], "holdout_x": holdout_x}
+
+
+def _generated_data(check, seed, index, generator):
+    """Training and held-out points drawn from the data's kind, with its parameters drawn per submission."""
+    data, holdout = check["data"], check["holdout"]
+    parameters = draw_parameters(data, torch.Generator().manual_seed(derive_seed(seed, index, "parameters")))
+    training = make_dataset(data, parameters, data["n"], generator)
+    if holdout["x"] is None:
+        return training, make_dataset(data, parameters, holdout["n"], generator)
+    return training, (torch.tensor(holdout["x"], dtype=torch.float32), torch.tensor(holdout["y"], dtype=torch.float32))
 
 
 _BUILDERS = {

@@ -36,10 +36,15 @@ DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8"
 # The data-generating parameters of each dataset kind, with their defaults, and the loss the trusted
 # side computes unless the check names one. A parameter is a number, or a [low, high] range drawn per
 # submission (the linear weight and the blob centre once per feature).
-DATASETS = {"linear": {"weight": 1.0, "bias": 1.0}, "blobs": {"separation": 1.0, "centre": 0.0}}
+# `digits` is a real data set (scikit-learn's bundled handwritten digits), split per submission: it has
+# no generating parameters.
+DATASETS = {"linear": {"weight": 1.0, "bias": 1.0}, "blobs": {"separation": 1.0, "centre": 0.0}, "digits": {}}
 PER_FEATURE_PARAMETERS = ("weight", "centre")
-DEFAULT_LOSSES = {"linear": "mse", "blobs": "bce"}
-TRAINING_LOSSES = ("mse", "bce", "bce_with_logits")
+DEFAULT_LOSSES = {"linear": "mse", "blobs": "bce", "digits": "cross_entropy"}
+TRAINING_LOSSES = ("mse", "bce", "bce_with_logits", "cross_entropy")
+# The losses that need 0/1 labels (blobs) and the one that needs class indices (digits).
+BINARY_LOSSES = ("bce", "bce_with_logits")
+DIGITS_SAMPLES, DIGITS_CLASSES = 1797, 10
 STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_shape")
 
 
@@ -164,7 +169,7 @@ class SpecReader:
             self.problem(raw, f"'data' must have a kind of {', '.join(DATASETS)}")
             data = {"kind": "linear"}
         kind = data["kind"]
-        check["data"] = {
+        check["data"] = self.digits_data(data) if kind == "digits" else {
             "kind": kind,
             "n": self.number(data, "n", 64, 1, 100_000, integer=True),
             "features": self.number(data, "features", 1, 1, 1024, integer=True),
@@ -189,6 +194,8 @@ class SpecReader:
         if check["holdout"]["y"] is not None and any(type(check["data"][key]) is list for key in DATASETS[kind]):
             self.problem(raw, "held-out targets written out need fixed data parameters: with a [low, high] "
                               "range, leave out holdout x and y so that the held-out points are drawn like the data")
+        if kind == "digits":
+            self.digits_holdout(raw, check)
         check["loss"] = self.training_loss(raw, kind)
         check["max_final_loss"] = raw.get("max_final_loss") and self.number(raw, "max_final_loss", None, 0, 1e9)
         check["max_holdout_mse"] = raw.get("max_holdout_mse") and self.number(raw, "max_holdout_mse", None, 0, 1e9)
@@ -197,8 +204,28 @@ class SpecReader:
         check["loss_must_decrease"] = raw.get("loss_must_decrease", True) is not False
         if not any(check[k] for k in ("max_final_loss", "max_holdout_mse", "min_holdout_accuracy")):
             self.problem(raw, "a training check needs max_final_loss, max_holdout_mse or min_holdout_accuracy")
-        if check["min_holdout_accuracy"] and kind != "blobs":
-            self.problem(raw, "min_holdout_accuracy needs class labels: data of kind blobs")
+        if check["min_holdout_accuracy"] and kind == "linear":
+            self.problem(raw, "min_holdout_accuracy needs class labels: data of kind blobs or digits")
+        if check["max_holdout_mse"] and kind == "digits":
+            self.problem(raw, "max_holdout_mse needs numeric targets: the digits have class labels "
+                              "(use min_holdout_accuracy)")
+
+    def digits_data(self, data):
+        """n training images of the digits, a fraction `label_noise` of their labels replaced by random
+        classes (held-out labels stay true): a noisy training set to overfit."""
+        return {
+            "kind": "digits",
+            "n": self.number(data, "n", 1000, 1, DIGITS_SAMPLES - 1, integer=True),
+            "label_noise": self.number(data, "label_noise", 0.0, 0, 1),
+        }
+
+    def digits_holdout(self, raw, check):
+        """The held-out digits are drawn from the images the training set did not take."""
+        if check["holdout"]["x"] is not None:
+            self.problem(raw, "the held-out digits are drawn from the data set: leave out holdout x and y")
+        if check["data"]["n"] + check["holdout"]["n"] > DIGITS_SAMPLES:
+            self.problem(raw, f"the digits have {DIGITS_SAMPLES} images: data n ({check['data']['n']}) plus "
+                              f"holdout n ({check['holdout']['n']}) must not exceed it")
 
     def parameter(self, data, key, default):
         """A data-generating parameter: a number, or a [low, high] range drawn per submission."""
@@ -216,8 +243,11 @@ class SpecReader:
         if loss not in TRAINING_LOSSES:
             self.problem(raw, f"'loss' must be one of {', '.join(TRAINING_LOSSES)}, got {loss!r}")
             return DEFAULT_LOSSES[kind]
-        if loss != "mse" and kind != "blobs":
+        if loss in BINARY_LOSSES and kind != "blobs":
             self.problem(raw, f"loss {loss} needs 0/1 labels: data of kind blobs")
+        if (loss == "cross_entropy") != (kind == "digits"):
+            self.problem(raw, f"loss {loss} does not fit data of kind {kind}: cross_entropy needs class indices "
+                              f"(kind digits), and the digits' class indices need cross_entropy")
         return loss
 
     def api_check(self, raw, check, entry):
