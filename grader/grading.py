@@ -14,6 +14,8 @@ import uuid
 import torch
 from django.db import InterfaceError, OperationalError
 
+from torchgrade import metrics
+
 from .checks import ReferenceFailed
 from .evaluation import Evaluation, SandboxUnavailable, evaluate, failure_of
 from .models import ExerciseVersion, Grade, Submission
@@ -59,14 +61,17 @@ def grade_submission(submission_id: int, backend=None, worker: str = "") -> Grad
     submission = Submission.claim(submission_id, worker)
     if submission is None:
         return None
+    metrics.record_claim(submission)
     began = time.monotonic()
     try:
         evaluation = judge(submission.version, submission.code, submission.seed, backend)
+        metrics.record_evaluation(evaluation, began)
         grade = save_grade(submission, submission.version, evaluation, request=f"submit:{submission_id}")
     except SandboxUnavailable as exc:
         log.warning("sandbox unavailable", extra={"submission": submission_id, "reason": str(exc)})
         # Later, and a little later each time; claim() fails it after GRADER_MAX_DELIVERIES.
         submission.requeue(countdown=2 * submission.deliveries - 1)
+        metrics.record_grading(submission, "requeued")
         return None
     except ReferenceFailed as exc:
         log.error("reference solution failed", extra={"submission": submission_id, "reason": str(exc)})
@@ -78,7 +83,9 @@ def grade_submission(submission_id: int, backend=None, worker: str = "") -> Grad
         log.exception("grading crashed", extra={"submission": submission_id})
         submission.fail(OUR_CRASH)
         return None
-    log_grading(submission, evaluation, began, "graded" if grade else "duplicate")
+    outcome = "graded" if grade else "duplicate"
+    log_grading(submission, evaluation, began, outcome)
+    metrics.record_grading(submission, outcome)
     return grade
 
 
@@ -93,6 +100,7 @@ def regrade(submission: Submission, version: ExerciseVersion | None = None, back
     began = time.monotonic()
     try:
         evaluation = judge(version, submission.code, submission.seed, backend)
+        metrics.record_evaluation(evaluation, began)
         grade = save_grade(submission, version, evaluation, request=f"regrade:{uuid.uuid4().hex}")
     except (SandboxUnavailable, *DATABASE_UNREACHABLE):
         raise
@@ -104,6 +112,7 @@ def regrade(submission: Submission, version: ExerciseVersion | None = None, back
         log.exception("regrade crashed", extra={"submission": submission.pk})
         return None
     log_grading(submission, evaluation, began, "regraded")
+    metrics.record_grading(submission, "regraded")
     return grade
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.markdown import render_markdown
+from torchgrade import metrics
 
 from . import jobs
 from .charts import loss_curve_svg
@@ -361,6 +362,7 @@ class Submission(models.Model):
             status=self.ERROR, error_message=message, counts_as_attempt=False, finished_at=now)
         if failed:
             log.error("submission failed", extra={"submission": self.pk, "reason": message})
+            metrics.record_grading(self, "error")
             self.status, self.error_message, self.counts_as_attempt, self.finished_at = (
                 self.ERROR, message, False, now)
 

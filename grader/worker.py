@@ -15,6 +15,8 @@ from celery.signals import worker_init, worker_process_init, worker_ready
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
+from torchgrade import metrics
+
 from .models import WorkerHeartbeat
 from .runner import get_backend
 
@@ -58,10 +60,16 @@ def start_heartbeat(sender, **kwargs):
           lambda: WorkerHeartbeat.beat(WORKER_ID, sender.hostname, queues))
 
 
+def serve_metrics(sender, **kwargs):
+    """In the main process, once its pool processes run: serve what they record (torchgrade/metrics.py)."""
+    metrics.start_worker_endpoint()
+
+
 def check_sandbox() -> bool:
     """Run a canary job on this process's sandbox (starting it if need be) and record the result."""
     try:
         ok = get_backend().canary()
+        metrics.count_fork_server_restarts(get_backend())
     except Exception:  # a sandbox that cannot even start is the failure the canary is for
         log.exception("the sandbox could not run a canary job")
         ok = False
@@ -83,4 +91,5 @@ def start_sandbox(**kwargs):
 def connect_worker_signals():
     worker_init.connect(register, weak=False, dispatch_uid="torchgrade-register")
     worker_ready.connect(start_heartbeat, weak=False, dispatch_uid="torchgrade-heartbeat")
+    worker_ready.connect(serve_metrics, weak=False, dispatch_uid="torchgrade-metrics")
     worker_process_init.connect(start_sandbox, weak=False, dispatch_uid="torchgrade-sandbox")

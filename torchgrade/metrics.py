@@ -90,20 +90,19 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 _restarts_counted = 0
 
 
-def count_grading(outcome: str) -> None:
-    GRADINGS.labels(outcome).inc()
-
-
 def record_claim(submission) -> None:
-    """A worker claimed `submission` (it has started_at): how long it waited in its queue."""
-    QUEUE_WAIT.labels(submission.exercise.queue).observe(
-        (submission.started_at - submission.enqueued_at).total_seconds())
+    """A worker claimed `submission`: how long it waited in its queue since it was (re)queued."""
+    queued_at = submission.enqueued_at or submission.created_at  # without enqueued_at: queued when created
+    QUEUE_WAIT.labels(submission.exercise.queue).observe((submission.started_at - queued_at).total_seconds())
 
 
-def record_graded(submission) -> None:
-    count_grading("graded")
-    SUBMIT_TO_GRADED.labels(submission.exercise.queue).observe(
-        (submission.finished_at - submission.created_at).total_seconds())
+def record_grading(submission, outcome: str) -> None:
+    """A grading of `submission` ended with `outcome` (see GRADINGS); a first grade also says how
+    long the student waited for it."""
+    GRADINGS.labels(outcome).inc()
+    if outcome == "graded":
+        SUBMIT_TO_GRADED.labels(submission.exercise.queue).observe(
+            (submission.finished_at - submission.created_at).total_seconds())
 
 
 def record_evaluation(evaluation, began: float) -> None:
