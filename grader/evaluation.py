@@ -18,6 +18,7 @@ from pathlib import Path
 from sandbox import Job, Limits, Result, Status
 
 from .checks import ReferenceFailed, RunAnswers, SplitAnswers, judge_check
+from .judge import Mismatch
 from .probes import build_plan
 
 HARNESS_SOURCE = Path(__file__).with_name("harness.py").read_text()
@@ -100,10 +101,44 @@ class Evaluation:
         return "\n".join(parts)
 
 
-def evaluate(spec: dict, solution_code: str, code: str, seed: int, backend) -> Evaluation:
+def _sandbox_results(backend, jobs: list[Job]) -> list[Result]:
+    """Run `jobs` in parallel; a sandbox_error among them is ours: raise SandboxUnavailable."""
+    results = list(_pool.map(backend.run, jobs))
+    for result in results:
+        if result.status is Status.SANDBOX_ERROR:
+            raise SandboxUnavailable(result.error)
+    return results
+
+
+def _reference_value(result: Result) -> object:
+    if not result.ok:
+        raise ReferenceFailed(f"the reference solution did not run: {failure_of(result)}")
+    return result.value
+
+
+def run_reference(spec: dict, solution_code: str, seed: int, backend) -> object:
+    """The reference solution's answers on every probe drawn from `seed`, checked to answer each
+    one: what evaluate() accepts as `reference_answers`. Raises SandboxUnavailable or ReferenceFailed."""
+    plan = build_plan(spec, seed)
+    job = Job(main=HARNESS_SOURCE, files={STUDENT_FILE: solution_code}, inputs=plan.inputs(plan.probes),
+              limits=limits_for(spec), device=job_device(spec["device"], backend))
+    value = _reference_value(_sandbox_results(backend, [job])[0])
+    answers = RunAnswers(value)
+    for probe in plan.probes:
+        try:
+            answers.answer(probe["id"])
+        except Mismatch as exc:
+            raise ReferenceFailed(f"the reference solution failed on {probe['id']}: {exc}") from exc
+    return value
+
+
+def evaluate(spec: dict, solution_code: str, code: str, seed: int, backend,
+             reference_answers: object = None) -> Evaluation:
     """Grade `code` against `spec`, with `solution_code` as the reference, on inputs from `seed`.
 
-    Raises SandboxUnavailable (ours, retry) or ReferenceFailed (the exercise is broken).
+    `reference_answers` are the reference's answers on `seed` computed ahead (run_reference, kept
+    by grader.reference_pool): then only the student's code runs. Without them the reference runs
+    here, beside it. Raises SandboxUnavailable (ours, retry) or ReferenceFailed (the exercise is broken).
     """
     plan = build_plan(spec, seed)
     visible = [p for p in plan.probes if not plan.hidden_probe(p["id"])]
@@ -117,29 +152,23 @@ def evaluate(spec: dict, solution_code: str, code: str, seed: int, backend) -> E
 
     shown = hidden_run = None
     student = reference = RunAnswers(None, failure="no sandbox run was needed")
-    if plan.probes:
-        reference_job = job(solution_code, plan.probes)
+    if plan.probes and code == solution_code:  # validating the reference: one run answers for both
+        (reference_result,) = _sandbox_results(backend, [job(solution_code, plan.probes)])
+        student = reference = RunAnswers(_reference_value(reference_result))
+        shown, hidden_run = (reference_result if visible else None), (reference_result if hidden else None)
+    elif plan.probes:
         student_jobs = [job(code, probes) for probes in (visible, hidden) if probes]
-        if code == solution_code:  # validating the reference: its one run answers for the student too
-            results = [backend.run(reference_job)]
+        if reference_answers is None:
+            reference_result, *results = _sandbox_results(backend, [job(solution_code, plan.probes), *student_jobs])
+            reference_answers = _reference_value(reference_result)
         else:
-            results = list(_pool.map(backend.run, [reference_job, *student_jobs]))
-        for result in results:
-            if result.status is Status.SANDBOX_ERROR:
-                raise SandboxUnavailable(result.error)
-        reference_result = results[0]
-        if not reference_result.ok:
-            raise ReferenceFailed(f"the reference solution did not run: {failure_of(reference_result)}")
-        reference = RunAnswers(reference_result.value)
-        if code == solution_code:
-            student = RunAnswers(reference_result.value)
-            shown, hidden_run = (reference_result if visible else None), (reference_result if hidden else None)
-        else:
-            runs = iter(results[1:])
-            shown = next(runs) if visible else None
-            hidden_run = next(runs) if hidden else None
-            student = SplitAnswers([(probes, RunAnswers(run.value, failure=failure_of(run)))
-                                    for probes, run in ((visible, shown), (hidden, hidden_run)) if run is not None])
+            results = _sandbox_results(backend, student_jobs)
+        reference = RunAnswers(reference_answers)
+        runs = iter(results)
+        shown = next(runs) if visible else None
+        hidden_run = next(runs) if hidden else None
+        student = SplitAnswers([(probes, RunAnswers(run.value, failure=failure_of(run)))
+                                for probes, run in ((visible, shown), (hidden, hidden_run)) if run is not None])
     outcomes = [(p.check, judge_check(p, student, reference, code)) for p in plan.checks]
     score = sum(check["points"] for check, outcome in outcomes if outcome.passed)
     return Evaluation(score, max_score(spec), outcomes, shown, hidden_run, device)

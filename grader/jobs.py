@@ -5,7 +5,13 @@ import it (torchgrade/celery.py names it for them). The site sends them by name,
 call as a task's own `apply_async`; tests mock these objects to see what was sent.
 """
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
 from torchgrade.celery import app
+
+REFILL_THROTTLE_S = 30
 
 
 class TaskByName:
@@ -23,6 +29,15 @@ class TaskByName:
 grade_submission_task = TaskByName("grader.tasks.grade_submission_task")
 regrade_submission_task = TaskByName("grader.tasks.regrade_submission_task")
 validate_exercise_task = TaskByName("grader.tasks.validate_exercise_task")
+fill_reference_pool_task = TaskByName("grader.tasks.fill_reference_pool_task")
+
+
+def fill_reference_pool(version_id: int, queue: str) -> None:
+    """Ask, once the transaction commits and at most every REFILL_THROTTLE_S per version, for the
+    reference pool of an exercise version to be filled by a worker of `queue` with idle time."""
+    if cache.add(f"refill-reference-pool:{version_id}", True, REFILL_THROTTLE_S):
+        transaction.on_commit(lambda: fill_reference_pool_task.apply_async(
+            (version_id,), queue=queue, priority=settings.GRADER_BACKGROUND_PRIORITY))
 
 
 def queue_length(queue: str) -> int:

@@ -12,10 +12,12 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from . import grading, review, validation
+from . import grading, jobs, reference_pool, review, validation
+from .checks import ReferenceFailed
 from .evaluation import SandboxUnavailable
 from .jobs import queue_length
-from .models import AuditEntry, ExerciseValidation, RegradeBatch, Submission, WorkerHeartbeat
+from .models import AuditEntry, ExerciseValidation, ExerciseVersion, RegradeBatch, Submission, WorkerHeartbeat
+from .runner import get_backend
 from .worker import WORKER_ID, connect_worker_signals
 
 log = logging.getLogger("torchgrade.tasks")
@@ -64,6 +66,31 @@ def validate_exercise_task(self, validation_id):
     except SandboxUnavailable as exc:
         retry_later(self, exc)
         log.error("validation gave up after sandbox failures", extra={"validation": validation_id})
+    if record.status == ExerciseValidation.PASSED:
+        jobs.fill_reference_pool(record.version_id, record.version.exercise.queue)
+
+
+# Reference runs per task: a fill yields to the grading tasks that arrive meanwhile.
+POOL_FILL_BATCH = 10
+
+
+@shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
+def fill_reference_pool_task(self, version_id):
+    """Compute reference answers ahead for the current version of an exercise, a batch at a time."""
+    version = ExerciseVersion.objects.select_related("exercise").filter(pk=version_id).first()
+    if version is None or version.exercise.current_version_id != version.pk:
+        return 0  # replaced by a newer version, whose validation fills its own pool
+    try:
+        added = reference_pool.fill(version, get_backend(), most=POOL_FILL_BATCH)
+    except SandboxUnavailable as exc:
+        retry_later(self, exc)
+        return 0
+    except ReferenceFailed:
+        log.exception("the reference solution failed while filling its pool", extra={"version": version_id})
+        return 0
+    if reference_pool.missing(version):
+        self.apply_async((version_id,), queue=version.exercise.queue, priority=settings.GRADER_BACKGROUND_PRIORITY)
+    return added
 
 
 @shared_task

@@ -166,6 +166,7 @@ CELERY_WORKER_PROC_ALIVE_TIMEOUT = float(os.environ.get("CELERY_WORKER_PROC_ALIV
 # behind a burst of new submissions.
 CELERY_TASK_DEFAULT_PRIORITY = 3
 GRADER_URGENT_PRIORITY = 0
+GRADER_BACKGROUND_PRIORITY = 9  # work that may wait for idle time: filling the reference pool
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "grader.tasks.requeue_stuck_submissions",
@@ -188,6 +189,9 @@ GRADER_WORKER_STALE_S = float(os.environ.get("GRADER_WORKER_STALE_S", 20))
 GRADER_CANARY_EVERY_S = float(os.environ.get("GRADER_CANARY_EVERY_S", 10))
 GRADER_CANARY_STALE_S = float(os.environ.get("GRADER_CANARY_STALE_S", 60))
 GRADER_MAX_CODE_BYTES = 64 * 1024
+# Reference answers computed ahead per exercise version (grader/reference_pool.py): each serves one
+# submission, so grading runs only the student's code; refilled in the background below half.
+GRADER_REFERENCE_POOL_SIZE = int(os.environ.get("GRADER_REFERENCE_POOL_SIZE", 50))
 SANDBOX_BACKEND = os.environ.get("SANDBOX_BACKEND", "forkserver")
 SANDBOX_SLOTS = int(os.environ.get("SANDBOX_SLOTS", 2))
 

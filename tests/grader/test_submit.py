@@ -1,5 +1,7 @@
 from datetime import timedelta
+from unittest import mock
 
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -11,6 +13,7 @@ from tests.grader.factories import OUTER_SOLUTION, make_exercise
 class SubmitTestCase(BaseTestCase):
     def setUp(self):
         super().setUp()
+        cache.clear()  # the reference pool's refill throttle
         self.exercise = make_exercise(self.chapter, max_attempts=3)
         self.url = "/courses/torch-101/tensors/exercises/outer/"
         self.login(self.alice)
@@ -26,7 +29,13 @@ class SubmitTestCase(BaseTestCase):
         self.assertRedirects(response, f"/submissions/{submission.pk}/", fetch_redirect_response=False)
         self.assertEqual((submission.status, submission.user, submission.code), ("queued", self.alice, OUTER_SOLUTION))
         self.assertEqual(submission.version, self.exercise.current_version)
-        self.assertEqual(len(callbacks), 1)
+        with mock.patch("grader.jobs.grade_submission_task.apply_async") as grade, \
+                mock.patch("grader.jobs.fill_reference_pool_task.apply_async") as fill:
+            for callback in callbacks:
+                callback()
+        grade.assert_called_once()
+        self.assertEqual((grade.call_args.args, grade.call_args.kwargs["queue"]), (((submission.pk,),), "cpu"))
+        fill.assert_called_once()  # its version's reference pool is empty
 
     def assert_rejected(self, response, message):
         self.assertEqual(response.status_code, 400)
