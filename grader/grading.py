@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError
 
 from torchgrade import metrics
 
+from . import reference_pool
 from .checks import ReferenceFailed
 from .evaluation import Evaluation, SandboxUnavailable, evaluate, failure_of
 from .models import ExerciseVersion, Grade, Submission
@@ -33,7 +34,8 @@ BROKEN_REFERENCE = ("The grader could not grade this exercise (its reference sol
 
 def judge(version: ExerciseVersion, code: str, seed: int, backend=None) -> Evaluation:
     """Evaluate `code` against one exercise version with this worker's sandbox."""
-    return evaluate(version.spec, version.solution_code, code, seed, backend or get_backend())
+    return evaluate(version.spec, version.solution_code, code, seed, backend or get_backend(),
+                    reference_answers=reference_pool.answers_for(version, seed))
 
 
 def save_grade(submission: Submission, version: ExerciseVersion, evaluation: Evaluation, request: str) -> Grade | None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -281,11 +281,18 @@ class Submission(models.Model):
                         f"Wait {int(wait) + 1} more seconds before submitting again "
                         f"(this exercise allows one submission every {exercise.min_interval_s} seconds)."
                     )
+            version = exercise.current_version
+            reference = ReferenceAnswers.claim_for(version)
             submission = cls.objects.create(
-                user=user, exercise=exercise, version=exercise.current_version, code=code,
-                created_at=now, enqueued_at=now,
+                user=user, exercise=exercise, version=version, code=code, created_at=now, enqueued_at=now,
+                **({"seed": reference.seed} if reference else {}),
             )
+            if reference:
+                reference.submission = submission
+                reference.save(update_fields=["submission"])
             submission.enqueue()
+        if reference is None or ReferenceAnswers.unclaimed(version).count() < settings.GRADER_REFERENCE_POOL_SIZE / 2:
+            jobs.fill_reference_pool(version.pk, exercise.queue)
         return submission
 
     # The life of a submission: queued -> running -> graded, or error when we give up on it (never
@@ -381,6 +388,45 @@ class Submission(models.Model):
         return cls.objects.filter(status=cls.RUNNING).filter(
             ~models.Q(worker__in=WorkerHeartbeat.alive().values("worker_id")) | models.Q(started_at__lt=overdue)
         )
+
+
+class ReferenceAnswers(models.Model):
+    """The reference solution's answers for one exercise version on one secret seed, computed
+    ahead (grader/reference_pool.py) so that grading runs only the student's code.
+
+    Each serves exactly one submission, whose seed it gives: no two submissions share inputs, and
+    a seed is drawn with `secrets` and never leaves the trusted side, so the pool makes no input
+    easier to guess than a seed drawn at submission time. A regrade against the same version
+    reuses its submission's answers; against another version the reference runs again.
+    """
+
+    version = models.ForeignKey(ExerciseVersion, models.CASCADE, related_name="reference_answers")
+    seed = models.BigIntegerField(default=new_seed)
+    # The reference run's data in the sandbox's wire format (decoded as data, never unpickled).
+    answers = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    submission = models.OneToOneField(Submission, models.SET_NULL, null=True, blank=True, related_name="reference")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "seed"], name="unique_reference_seed")]
+
+    @classmethod
+    def unclaimed(cls, version: ExerciseVersion):
+        return cls.objects.filter(version=version, submission=None)
+
+    @classmethod
+    def claim_for(cls, version: ExerciseVersion) -> "ReferenceAnswers | None":
+        """An unclaimed entry of `version`, locked until the caller's transaction ends (two
+        submissions never take the same one); None when the pool is empty."""
+        pool = cls.unclaimed(version).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            pool = pool.select_for_update(skip_locked=True)
+        return pool.first()
+
+    @classmethod
+    def for_grading(cls, version: ExerciseVersion, seed: int) -> bytes | None:
+        answers = cls.objects.filter(version=version, seed=seed).values_list("answers", flat=True).first()
+        return bytes(answers) if answers is not None else None
 
 
 class Grade(models.Model):
