@@ -5,7 +5,11 @@ burst), with one worker at its default concurrency (the number of cores). Uses i
 (PostgreSQL `torchgrade_bench` if PostgreSQL answers on 127.0.0.1:5432, else var/bench.sqlite3)
 and Redis database 14. Figures are printed, never asserted.
 
-    /opt/torchgrade/venv/bin/python bench/grading_bench.py [--latency-runs 30] [--burst 60]
+    /opt/torchgrade/venv/bin/python bench/grading_bench.py [--latency-runs 30] [--burst 60] [--no-pool]
+
+The students submit a correct answer that is not the reference's own text. By default the
+reference pool is filled first, so each grading runs only the student's code (its visible and
+hidden checks' jobs); --no-pool runs the reference beside it, as when the pool is empty.
 """
 
 import argparse
@@ -33,6 +37,8 @@ checks:
   - {kind: value, name: Random, points: 1, hidden: true, random: {count: 2, args: [{randn: [8]}]}}
 """
 SOLUTION = "def add_one(x):\n    return x + 1\n"
+# What the students submit: right, but not the reference's own text (which validation grades in one job).
+STUDENT_CODE = "def add_one(x):\n    return 1 + x\n"
 
 
 def choose_database():
@@ -51,7 +57,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency-runs", type=int, default=30)
     parser.add_argument("--burst", type=int, default=60)
+    parser.add_argument("--no-pool", action="store_true",
+                        help="grade without reference answers computed ahead (the reference runs beside each student)")
     args = parser.parse_args()
+    pool_size = 0 if args.no_pool else args.latency_runs + args.burst + 2
 
     from torchgrade.broker import ensure_broker, with_database
 
@@ -60,6 +69,7 @@ def main():
         "DJANGO_SETTINGS_MODULE": "torchgrade.settings",
         "DATABASE_URL": choose_database(),
         "CELERY_BROKER_URL": with_database(ensure_broker(), 14),
+        "GRADER_REFERENCE_POOL_SIZE": str(pool_size),
     })
     import django
 
@@ -70,7 +80,8 @@ def main():
 
     from courses.loader import Problems, _LineLoader
     from courses.models import Chapter, Course
-    from grader.models import Exercise, Submission, WorkerHeartbeat
+    from grader import jobs
+    from grader.models import Exercise, ReferenceAnswers, Submission, WorkerHeartbeat
     from grader.spec import read_spec
     from torchgrade.celery import app
 
@@ -99,6 +110,17 @@ def main():
             time.sleep(0.2)
         print(f"worker ready in {time.monotonic() - started:.1f} s (concurrency {os.cpu_count()}), "
               f"database {os.environ['DATABASE_URL'].split(':')[0]}")
+        if pool_size:
+            filling = time.monotonic()
+            jobs.fill_reference_pool(exercise.current_version_id, "cpu")
+            while ReferenceAnswers.unclaimed(exercise.current_version).count() < pool_size:
+                if time.monotonic() - filling > 300:
+                    sys.exit(f"the reference pool did not fill; see {log.name}")
+                time.sleep(0.2)
+            print(f"reference pool of {pool_size} filled in {time.monotonic() - filling:.1f} s: "
+                  "each grading runs only the student's code")
+        else:
+            print("no reference pool: the reference runs beside each student's code")
 
         def wait_graded(ids, timeout=300):
             deadline = time.monotonic() + timeout
@@ -108,26 +130,26 @@ def main():
                 time.sleep(0.005)
 
         for warm in range(2):  # one grading per pool process, so that both have served a task before the timing
-            wait_graded([Submission.create_for(users[warm], exercise, SOLUTION).pk])
+            wait_graded([Submission.create_for(users[warm], exercise, STUDENT_CODE).pk])
 
         latencies = []
         for i in range(args.latency_runs):
-            submission = Submission.create_for(users[i % len(users)], exercise, SOLUTION)
+            submission = Submission.create_for(users[i % len(users)], exercise, STUDENT_CODE)
             wait_graded([submission.pk])
             submission.refresh_from_db()
             latencies.append((submission.finished_at - submission.created_at).total_seconds())
 
         burst_started = time.monotonic()
-        ids = [Submission.create_for(user, exercise, SOLUTION).pk for user in users[: args.burst]]
+        ids = [Submission.create_for(user, exercise, STUDENT_CODE).pk for user in users[: args.burst]]
         wait_graded(ids)
         burst_s = time.monotonic() - burst_started
         graded = Submission.objects.filter(pk__in=ids, status="graded", grades__score=2).distinct().count()
 
         print(f"submit-to-graded latency over {len(latencies)} sequential submissions: "
               f"p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * percentile(latencies, 95):.0f} ms "
-              f"(target: p50 < 250 ms)")
+              f"(target: p50 < 60 ms)")
         print(f"burst of {args.burst}: {args.burst / burst_s:.1f} gradings/s ({burst_s:.2f} s in all, "
-              f"{graded}/{args.burst} graded with full marks) (target: >= 10 gradings/s)")
+              f"{graded}/{args.burst} graded with full marks) (target: >= 30 gradings/s)")
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
