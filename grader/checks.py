@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import torch
 
 from .api_check import check_api
-from .judge import EXACT, Mismatch, Tolerance, compare, describe
+from .judge import (EXACT, Mismatch, Tolerance, check_predicates, compare, compare_distributions, describe,
+                    structure_of)
 from .spec import DIGITS_CLASSES
 
 HIDDEN_FAILURE = "Failed on a hidden test."
@@ -86,8 +87,7 @@ class SplitAnswers:
 def judge_check(plan, student, reference, source):
     check = plan.check
     if check["kind"] == "api":
-        passed, message = check_api(source, check, student.called_names)
-        return Outcome(passed, message)
+        return Outcome(*check_api_files(source, check, student.called_names))
     try:
         outcome = _JUDGES[check["kind"]](plan, student, reference)
     except Mismatch as exc:
@@ -101,6 +101,24 @@ def judge_check(plan, student, reference, source):
     elif not outcome.passed and check["hint"]:
         outcome.message += f"\nHint: {check['hint']}"
     return outcome
+
+
+def check_api_files(code: str | dict[str, str], check: dict, called: frozenset[str]) -> tuple[bool, str]:
+    """The api check over every file the student submitted (never the exercise's provided files): a
+    forbidden name or syntax in any file fails it, a required name may be used in any of them."""
+    if isinstance(code, str):
+        return check_api(code, check, called)
+    problems, passes = [], []
+    for number, (name, source) in enumerate(sorted(code.items())):
+        # The run-time calls are the whole program's: report them once.
+        passed, message = check_api(source, {**check, "require": []}, called if number == 0 else ())
+        (passes if passed else problems).extend(f"{name}: {line}" for line in message.splitlines())
+    for rule in check["require"]:
+        if not any(check_api(source, {"forbid": [], "require": [rule]})[0] for source in code.values()):
+            problems.append(f"does not use `{rule}` in any file, which this exercise requires")
+    if problems:
+        return False, "\n".join(problems)
+    return True, f"Checked {len(code)} files: " + "; ".join(passes)
 
 
 def _reference_answer(reference, probe_id):
@@ -131,7 +149,9 @@ def _judge_values(plan, student, reference):
         expected = _reference_answer(reference, probe_id)
         try:
             got = student.answer(probe_id)
-            compare(expected["output"], got.get("output"), tolerance)
+            check_predicates(got.get("output"), check.get("predicates", []), tolerance)
+            if check.get("match_reference", True):
+                compare(expected["output"], got.get("output"), tolerance)
             if check["kind"] == "gradient":
                 # Forward values first, then the student's backward against their own forward
                 # (the clearest message when only the backward is wrong), then the reference's gradients.
@@ -173,18 +193,51 @@ def check_finite_differences(probe, got, rtol=1e-3, atol=1e-5):
         )
 
 
+def _judge_distribution(plan, student, reference):
+    """Stochastic code: the statistics of many draws, computed here from the returned draws."""
+    check = plan.check
+    for probe_id in plan.probe_ids:
+        expected = _reference_answer(reference, probe_id)["samples"]
+        try:
+            samples = student.answer(probe_id).get("samples")
+            if type(samples) is not torch.Tensor or samples.numel() > MAX_SAMPLE_ELEMENTS:
+                raise Mismatch(f"draws: expected {check['draws']} stacked draws of {describe(expected[0])}, got "
+                               f"{describe(samples)}")
+            check_predicates(samples, check["predicates"])
+            compare_distributions(expected, samples, check)
+        except Mismatch as exc:
+            inputs = plan.visible_inputs.get(probe_id)
+            shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
+            raise Mismatch(f"Wrong distribution{shown}:\n{exc}") from exc
+    count = len(plan.probe_ids)
+    return Outcome(True, f"The statistics of {check['draws']} draws match on all {count} "
+                         f"input{'s' * (count != 1)}.")
+
+
+# The draws of one probe that the trusted side accepts (float64 statistics: 16 MB).
+MAX_SAMPLE_ELEMENTS = 2_000_000
+# How each field of a structure check is read from an answer: the harness returns the output itself,
+# and its shape or structure is computed here.
+_STRUCTURE_FIELDS = {
+    "parameter_count": lambda answer: answer.get("parameter_count"),
+    "parameter_shapes": lambda answer: answer.get("parameter_shapes"),
+    "output_shape": lambda answer: structure_of(answer.get("output"), dtypes=False),
+    "output_structure": lambda answer: structure_of(answer.get("output")),
+}
+
+
 def _judge_structure(plan, student, reference):
-    probe_id = plan.probe_ids[0]
-    expected = _reference_answer(reference, probe_id)
-    got = student.answer(probe_id)
-    for field_name in plan.check["compare"]:
-        if field_name == "parameter_count":
-            if type(got.get(field_name)) is not int or got[field_name] != expected[field_name]:
-                raise Mismatch(f"parameter count: expected {expected[field_name]}, got {describe(got.get(field_name))}")
-        else:
-            compare(expected[field_name], got.get(field_name), EXACT, where=field_name.replace("_", " "))
-    return Outcome(True, f"Structure matches: {expected['parameter_count']} parameters, "
-                         f"output shape {tuple(expected['output_shape'] or ())}.")
+    for probe_id in plan.probe_ids:
+        expected = _reference_answer(reference, probe_id)
+        got = student.answer(probe_id)
+        for field_name in plan.check["compare"]:
+            want, have = _STRUCTURE_FIELDS[field_name](expected), _STRUCTURE_FIELDS[field_name](got)
+            if field_name == "parameter_count" and (type(have) is not int or have != want):
+                raise Mismatch(f"parameter count: expected {want}, got {describe(have)}")
+            compare(want, have, EXACT, where=field_name.replace("_", " "))
+    parameters = expected.get("parameter_count")
+    shown = f"{parameters} parameters, " if parameters is not None else ""
+    return Outcome(True, f"Structure matches: {shown}output {structure_of(expected.get('output'))}.")
 
 
 def _losses(answer):
@@ -296,6 +349,7 @@ def _predicted_classes(predictions, loss):
 _JUDGES = {
     "value": _judge_values,
     "gradient": _judge_values,
+    "distribution": _judge_distribution,
     "structure": _judge_structure,
     "training": _judge_training,
 }

@@ -5,6 +5,9 @@
     exercises/<slug>/starter.py      the editor's initial code
     exercises/<slug>/solution.py     the reference solution: never shown to a student, never
                                      run in a student's sandbox (it has its own run)
+    exercises/<slug>/provided.py     optional helper module the student's code may `import provided`:
+                                     shown read-only on the exercise page, stored in the spec
+                                     (spec["provided"]) so that it belongs to the exercise version
 """
 
 import ast
@@ -17,6 +20,7 @@ from .models import Exercise
 from .spec import read_spec
 
 FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
+PROVIDED_FILE = "provided.py"
 
 
 @dataclass
@@ -60,6 +64,13 @@ def read_exercise(exercise_dir, problems) -> ExerciseData | None:
     spec = read_spec(exercise_dir / "exercise.yaml", data, problems)
     for name in ("starter.py", "solution.py"):
         check_python(exercise_dir / name, texts[name], problems)
+    provided_path = exercise_dir / PROVIDED_FILE
+    if provided_path.is_file():
+        provided = read_text(provided_path, problems)
+        if provided is None:
+            return None
+        check_python(provided_path, provided, problems)
+        spec["provided"] = {PROVIDED_FILE: provided}
     return ExerciseData(
         slug=exercise_dir.name, spec=spec, spec_source=texts["exercise.yaml"],
         prompt=texts["prompt.md"], starter=texts["starter.py"], solution=texts["solution.py"],
@@ -121,6 +132,8 @@ class ExercisesExtension(ChapterExtension):
             target.mkdir(parents=True, exist_ok=True)
             version = exercise.current_version
             spec_source = with_published(version.spec_source, exercise.published)
-            for name, text in (("exercise.yaml", spec_source), ("prompt.md", exercise.prompt),
-                               ("starter.py", exercise.starter_code), ("solution.py", version.solution_code)):
+            files = {"exercise.yaml": spec_source, "prompt.md": exercise.prompt,
+                     "starter.py": exercise.starter_code, "solution.py": version.solution_code,
+                     **version.spec.get("provided", {})}
+            for name, text in files.items():
                 (target / name).write_text(text, encoding="utf-8")

@@ -11,6 +11,7 @@ every probe; its output is never shown. A sandbox_error (ours) raises SandboxUna
 caller retries; it never costs the student an attempt.
 """
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from .probes import build_plan
 
 HARNESS_SOURCE = Path(__file__).with_name("harness.py").read_text()
 STUDENT_FILE = "submission.py"
+MODULE_FILE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
 _pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sandbox-run")
 
 
@@ -120,8 +122,8 @@ def run_reference(spec: dict, solution_code: str, seed: int, backend) -> object:
     """The reference solution's answers on every probe drawn from `seed`, checked to answer each
     one: what evaluate() accepts as `reference_answers`. Raises SandboxUnavailable or ReferenceFailed."""
     plan = build_plan(spec, seed)
-    job = Job(main=HARNESS_SOURCE, files={STUDENT_FILE: solution_code}, inputs=plan.inputs(plan.probes),
-              limits=limits_for(spec), device=job_device(spec["device"], backend))
+    job = code_job(spec, solution_code, plan.inputs(plan.probes), limits_for(spec),
+                   job_device(spec["device"], backend))
     value = _reference_value(_sandbox_results(backend, [job])[0])
     answers = RunAnswers(value)
     for probe in plan.probes:
@@ -132,9 +134,31 @@ def run_reference(spec: dict, solution_code: str, seed: int, backend) -> object:
     return value
 
 
-def evaluate(spec: dict, solution_code: str, code: str, seed: int, backend,
+def submission_files(code: str | dict[str, str], spec: dict) -> dict[str, str]:
+    """The student's files: one source is `submission.py`; a dict of file name to source is a
+    submission of several modules that import each other, `submission.py` the entry."""
+    files = {STUDENT_FILE: code} if isinstance(code, str) else dict(code)
+    if STUDENT_FILE not in files:
+        raise ValueError(f"a submission of several files needs {STUDENT_FILE}, the entry, among {sorted(files)}")
+    for name, text in files.items():
+        if not (type(name) is str and MODULE_FILE.fullmatch(name)) or type(text) is not str:
+            raise ValueError(f"{name!r}: a submitted file is a Python module (name.py) given as text")
+        if name in spec.get("provided", {}):
+            raise ValueError(f"{name} is a file the exercise provides: name your module otherwise")
+    return files
+
+
+def code_job(spec: dict, code: str | dict[str, str], inputs: dict, limits: Limits, device: str) -> Job:
+    """One sandbox job of `code` (the student's or the reference's) beside the exercise's provided files."""
+    files = submission_files(code, spec)
+    return Job(main=HARNESS_SOURCE, files={**spec.get("provided", {}), **files},
+               inputs={**inputs, "student_files": sorted(files)}, limits=limits, device=device)
+
+
+def evaluate(spec: dict, solution_code: str, code: str | dict[str, str], seed: int, backend,
              reference_answers: object = None) -> Evaluation:
     """Grade `code` against `spec`, with `solution_code` as the reference, on inputs from `seed`.
+    `code` is the source of `submission.py`, or a dict of file name to source (see submission_files).
 
     `reference_answers` are the reference's answers on `seed` computed ahead (run_reference, kept
     by grader.reference_pool): then only the student's code runs. Without them the reference runs
@@ -147,8 +171,7 @@ def evaluate(spec: dict, solution_code: str, code: str, seed: int, backend,
     limits = limits_for(spec)
 
     def job(source, probes):
-        return Job(main=HARNESS_SOURCE, files={STUDENT_FILE: source}, inputs=plan.inputs(probes),
-                   limits=limits, device=device)
+        return code_job(spec, source, plan.inputs(probes), limits, device)
 
     shown = hidden_run = None
     student = reference = RunAnswers(None, failure="no sandbox run was needed")

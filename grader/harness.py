@@ -7,24 +7,44 @@ INPUTS = {"entry": {"kind", "name"}, "probes": [{"id", "op", "seed", ...}]}.
 """
 
 import importlib
+import importlib.util
+import os
 import sys
 import traceback
 
 import torch
 from torch.overrides import TorchFunctionMode
 
-STUDENT_FILE = "submission.py"
+# The student's files (several when a submission imports its own modules); `submission` is the entry.
+STUDENT_FILES = frozenset(INPUTS.get("student_files", ["submission.py"]))  # noqa: F821 - from the sandbox runtime
+STUDENT_MODULES = frozenset(name.removesuffix(".py") for name in STUDENT_FILES)
 
 
 def student_traceback(exc):
     """The traceback cut down to the student's own frames (plus where it finally failed)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if f.filename.endswith(STUDENT_FILE)]
+    own = [f for f in frames if os.path.basename(f.filename) in STUDENT_FILES]
     if frames and (not own or own[-1] is not frames[-1]):
         own.append(frames[-1])
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(own)]
     lines += traceback.format_exception_only(type(exc), exc)
-    return "".join(lines)
+    return "".join(lines) + missing_package(exc)
+
+
+# Packages a student may reach for, named when one of them is installed (the standard library always is).
+KNOWN_PACKAGES = ("torch", "numpy", "scipy", "sklearn", "pandas", "matplotlib", "einops")
+
+
+def missing_package(exc):
+    """What to say when the code imports a package the sandbox does not have."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return ""
+    package = exc.name.partition(".")[0]
+    if package in STUDENT_MODULES or importlib.util.find_spec(package) is not None:
+        return ""
+    available = [name for name in KNOWN_PACKAGES if importlib.util.find_spec(name) is not None]
+    return (f"The sandbox has no package '{package}' (available: {', '.join(available)} and Python's "
+            f"standard library).\n")
 
 
 def entry_point(module, entry):
@@ -45,6 +65,20 @@ def build_module(cls, probe):
 
 def run_call(target, probe):
     return {"output": target(*probe["args"])}
+
+
+def run_sample(target, probe, kind):
+    """Call the code `draws` times on the same inputs (a module is built once, in training mode, as
+    for dropout); the judge computes the statistics of the draws itself."""
+    call = build_module(target, probe) if kind == "module" else target
+    draws = []
+    with torch.no_grad():
+        for _ in range(probe["draws"]):
+            output = call(*probe["args"])
+            if type(output) is not torch.Tensor:
+                raise TypeError(f"expected a tensor from each call, got {type(output).__name__}")
+            draws.append(output)
+    return {"samples": torch.stack(draws)}
 
 
 def run_forward(target, probe):
@@ -85,7 +119,7 @@ def run_structure(target, probe):
     return {
         "parameter_count": sum(p.numel() for p in model.parameters()),
         "parameter_shapes": {name: list(p.shape) for name, p in model.named_parameters()},
-        "output_shape": list(output.shape) if isinstance(output, torch.Tensor) else None,
+        "output": output,
     }
 
 
@@ -115,11 +149,23 @@ def _is_float_tensor(value):
     return isinstance(value, torch.Tensor) and value.is_floating_point()
 
 
+def seed_generators(seed):
+    """torch.manual_seed's effect, without its cost: it queues a lazy seeding of every accelerator
+    backend with a formatted stack trace (about 1 ms per call: most of the time of a tiny probe)."""
+    torch.default_generator.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
 def answer(target, entry, probe):
-    torch.manual_seed(probe["seed"])
+    seed_generators(probe["seed"])
     op = probe["op"]
+    if probe.get("sizes"):  # sent as tuples: a torch.Size cannot cross the boundary
+        probe = {**probe, "args": [torch.Size(a) if i in probe["sizes"] else a for i, a in enumerate(probe["args"])]}
     if op == "grad":
         return run_grad(target, probe, entry["kind"])
+    if op == "sample":
+        return run_sample(target, probe, entry["kind"])
     return {"call": run_call, "forward": run_forward, "structure": run_structure, "train": run_train}[op](
         target, probe
     )
@@ -181,7 +227,7 @@ def called_from_student(func, frame):
     own_code = getattr(func, "__code__", None)
     while frame is not None and (frame.f_code is own_code or frame.f_code.co_filename == TORCH_DISPATCH_FILE):
         frame = frame.f_back
-    return frame is not None and frame.f_code.co_filename.endswith(STUDENT_FILE)
+    return frame is not None and os.path.basename(frame.f_code.co_filename) in STUDENT_FILES
 
 
 def main(inputs):

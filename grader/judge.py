@@ -172,3 +172,149 @@ def compare_tensors(expected: torch.Tensor, got: torch.Tensor, tolerance: Tolera
         f"First mismatch at index {_index(first, shape)}: expected {e[first].item():.6g}, "
         f"got {g[first].item():.6g}."
     )
+
+
+def structure_of(value, dtypes: bool = True):
+    """The structure of an output, as comparable plain data: tuple and list lengths, dict keys, and each
+    tensor's shape (with `dtypes`, its dtype too, e.g. "tensor (3, 4) float32"); numbers by type."""
+    if type(value) is torch.Tensor:
+        return f"tensor {tuple(value.shape)} {str(value.dtype).removeprefix('torch.')}" if dtypes else list(value.shape)
+    if type(value) in (tuple, list):
+        return type(value)(structure_of(item, dtypes) for item in value)
+    if type(value) is dict:
+        return {key: structure_of(item, dtypes) for key, item in value.items()}
+    if value is None:
+        return None
+    return describe(value) if isinstance(value, Unsupported) else type(value).__name__
+
+
+def tensor_leaves(value, where: str = "output"):
+    """(where, tensor) for each tensor in an output made of tuples, lists and dicts."""
+    if type(value) is torch.Tensor:
+        yield where, value
+    elif type(value) in (tuple, list):
+        for i, item in enumerate(value):
+            yield from tensor_leaves(item, f"{where}[{i}]")
+    elif type(value) is dict:
+        for key, item in value.items():
+            yield from tensor_leaves(item, f"{where}[{key!r}]")
+
+
+def _first_failure(failed: torch.Tensor, values: torch.Tensor, where: str, rule: str, shape=None) -> None:
+    if failed.any():
+        first = int(failed.flatten().nonzero()[0])
+        count = int(failed.sum())
+        raise Mismatch(f"{where}: {rule}, but the element at index {_index(first, shape or values.shape)} is "
+                       f"{values.flatten()[first].item():.6g} ({count} of {failed.numel()} elements fail)")
+
+
+def check_predicates(value, predicates: list, tolerance: Tolerance = Tolerance()) -> None:
+    """Raise Mismatch naming the first element that breaks one of `predicates` (see spec.PREDICATES)."""
+    leaves = list(tensor_leaves(value))
+    if predicates and not leaves:
+        raise Mismatch(f"output: expected tensors to check ({', '.join(p['name'] for p in predicates)}), "
+                       f"got {describe(value)}")
+    for where, tensor in leaves:
+        values = tensor.double()
+        rtol, atol = tolerance.for_dtype(tensor.dtype)
+        for predicate in predicates:
+            name = predicate["name"]
+            if name == "nonnegative":
+                _first_failure(~(values >= 0), values, where, "every element must be nonnegative (>= 0)")
+            elif name == "positive":
+                _first_failure(~(values > 0), values, where, "every element must be positive (> 0)")
+            elif name == "finite":
+                _first_failure(~torch.isfinite(values), values, where, "every element must be finite")
+            elif name == "in_range":
+                low, high = predicate["low"], predicate["high"]
+                _first_failure(~((values >= low) & (values <= high)), values, where,
+                               f"every element must lie in [{low:g}, {high:g}]")
+            elif name == "sums_to_one":
+                _check_sums_to_one(values, predicate["dim"], rtol, atol, where)
+            elif name == "symmetric":
+                _check_symmetric(values, rtol, atol, where)
+
+
+def _check_sums_to_one(values: torch.Tensor, dim: int, rtol: float, atol: float, where: str) -> None:
+    if not -values.dim() <= dim < max(values.dim(), 1):
+        raise Mismatch(f"{where}: must sum to one along dim {dim}, but it has {values.dim()} dimensions")
+    sums = values.sum(dim=dim) if values.dim() else values
+    # Rounding grows with the number of terms summed.
+    allowed = (atol + rtol) * max(values.shape[dim] if values.dim() else 1, 1)
+    _first_failure(~((sums - 1).abs() <= allowed), sums, where,
+                   f"the sums along dim {dim} must be 1 (within {allowed:.3g}); sum at each index")
+
+
+def _check_symmetric(values: torch.Tensor, rtol: float, atol: float, where: str) -> None:
+    if values.dim() < 2 or values.shape[-1] != values.shape[-2]:
+        raise Mismatch(f"{where}: must be a symmetric matrix (or a batch of them), but it has shape "
+                       f"{tuple(values.shape)}")
+    transposed = values.transpose(-1, -2)
+    _first_failure(~((values - transposed).abs() <= atol + rtol * transposed.abs()), values, where,
+                   "it must equal its transpose (the last two dimensions)")
+
+
+def compare_distributions(expected: torch.Tensor, got: torch.Tensor, check: dict, where: str = "draws") -> None:
+    """Compare two samples (draws along dim 0) by their summary statistics, element by element.
+
+    Statistics come from the draws themselves, never from the student's claims. A mean or standard
+    deviation may differ by `z` standard errors (estimated from both samples, the fourth moment for
+    the standard deviation's); against `expect` targets, by `z` of the student's own. A quantile p of
+    the student's draws must sit at rank p among the reference's (within z * sqrt(2 p (1 - p) / n)),
+    or equal the reference's quantile: a rank test that holds for any continuous distribution.
+    """
+    if got.shape != expected.shape or got.dtype != expected.dtype:
+        raise Mismatch(f"{where}: expected {expected.shape[0]} draws of {describe(expected[0])}, got "
+                       f"{describe(got)} (stacked along the first dimension)")
+    n, z = expected.shape[0], check["z"]
+    shape = expected.shape[1:]
+    e, g = expected.double().reshape(n, -1), got.double().reshape(n, -1)
+    if not torch.isfinite(g).all():
+        _first_failure(~torch.isfinite(g).all(dim=0), g[0], where, "every draw must be finite", shape)
+    _, atol = Tolerance().for_dtype(expected.dtype) if expected.is_floating_point() else (0.0, 1e-12)
+    moments = {name: (_statistic(name, e), _statistic(name, g)) for name in check["statistics"]}
+    for name, ((e_value, e_error), (g_value, g_error)) in moments.items():
+        if name in check["expect"]:
+            target, error, source = torch.full_like(g_value, float(check["expect"][name])), g_error, "declared"
+        else:
+            target, error, source = e_value, (e_error ** 2 + g_error ** 2).sqrt(), "the reference's"
+        allowed = z * error + atol
+        failed = ~((g_value - target).abs() <= allowed)
+        if failed.any():
+            i = int(failed.nonzero()[0])
+            raise Mismatch(f"{where}: the {_NAMES[name]} of the draws at index {_index(i, shape)} is "
+                           f"{g_value[i].item():.6g}, expected {target[i].item():.6g} ({source}; up to "
+                           f"{allowed[i].item():.3g} apart allowed: {z:g} standard errors over {n} draws)")
+    e_sorted = e.sort(dim=0).values.T.contiguous()
+    for p in check["quantiles"]:
+        g_quantile, e_quantile = torch.quantile(g, p, dim=0), torch.quantile(e, p, dim=0)
+        column = g_quantile.unsqueeze(1).contiguous()
+        below = torch.searchsorted(e_sorted, column, right=False).squeeze(1)
+        at_or_below = torch.searchsorted(e_sorted, column, right=True).squeeze(1)
+        rank = (below + at_or_below).double() / (2 * n)
+        allowed = z * math.sqrt(2 * p * (1 - p) / n) + 1 / n
+        failed = ~(((rank - p).abs() <= allowed) | ((g_quantile - e_quantile).abs() <= atol))
+        if failed.any():
+            i = int(failed.nonzero()[0])
+            raise Mismatch(f"{where}: the {p:g} quantile of the draws at index {_index(i, shape)} is "
+                           f"{g_quantile[i].item():.6g}, where the reference's is {e_quantile[i].item():.6g}: it "
+                           f"falls at the reference's {rank[i].item():.3g} quantile (up to {allowed:.3g} from "
+                           f"{p:g} allowed over {n} draws)")
+
+
+_NAMES = {"mean": "mean", "std": "standard deviation"}
+
+
+def _statistic(name: str, sample: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(value, standard error) of a statistic of each column of `sample`."""
+    n = sample.shape[0]
+    variance = sample.var(dim=0)
+    if name == "mean":
+        return sample.mean(dim=0), (variance / n).sqrt()
+    std = variance.sqrt()
+    fourth = ((sample - sample.mean(dim=0)) ** 4).mean(dim=0)
+    # Var(s^2) ~ (m4 - s^4) / n, so se(s) ~ sqrt(m4 - s^4) / (2 s sqrt(n)); 0 for a constant column.
+    # That first-order term vanishes for a symmetric two-valued draw (dropout): the second-order one,
+    # from the sample mean's own error, is about s / 2n (times a chi-square), hence the floor of 2 s / n.
+    error = ((fourth - variance ** 2).clamp(min=0) / n).sqrt() / (2 * std).clamp(min=1e-300) + 2 * std / n
+    return std, torch.where(std > 0, error, torch.zeros_like(error))

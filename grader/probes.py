@@ -11,6 +11,7 @@ and the data's generating parameters never enter a sandbox.
 import functools
 import gzip
 import hashlib
+import math
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,36 +40,83 @@ RANDOM_MAKERS = ("randn", "rand", "randint")
 JITTER = 0.1
 
 
-def make_value(value, generator, vary=False):
+def draw_dims(dims: dict, generator: torch.Generator) -> dict[str, int]:
+    """The named dimensions of one random draw, in order (a bound may name an earlier one)."""
+    drawn = {}
+    for name, bounds in dims.items():
+        low, high = (_resolve(bound, drawn) for bound in bounds)
+        drawn[name] = int(torch.randint(low, high + 1, (), generator=generator))
+    return drawn
+
+
+def _resolve(size, dims):
+    return dims[size] if isinstance(size, str) else size
+
+
+def make_value(value, generator, vary=False, dims=None):
     """Turn an input description from the spec into the value a probe receives.
 
     With `vary`, a tensor written out in the spec is changed with `generator` (see `varied`); a
     random one is drawn from `generator` anyway; Python numbers, booleans and text stay as written.
+    `dims` are the named dimensions drawn for this probe. A torch.Size cannot cross the sandbox
+    boundary: it is sent as a tuple, and the harness makes it a torch.Size (see `size_positions`).
     """
-    if isinstance(value, dict) and "tensor" in value:
-        return make_tensor(value["tensor"], generator, vary)
-    return value
+    dims = dims or {}
+    if not isinstance(value, dict):
+        return value
+    if "tensor" in value:
+        return make_tensor(value["tensor"], generator, vary, dims)
+    if "dim" in value:
+        return dims[value["dim"]]
+    if "size" in value:
+        return tuple(_resolve(d, dims) for d in value["size"])
+    if "bool" in value:
+        return bool(torch.randint(0, 2, (), generator=generator))
+    if "int" in value:
+        low, high = (_resolve(bound, dims) for bound in value["int"])
+        return int(torch.randint(low, high + 1, (), generator=generator))
+    low, high = value["float"]
+    return low + (high - low) * float(torch.rand((), generator=generator, dtype=torch.float64))
 
 
-def make_tensor(spec, generator, vary=False):
+def size_positions(arg_specs: list) -> list[int]:
+    """Which arguments are torch.Size inputs."""
+    return [i for i, spec in enumerate(arg_specs) if isinstance(spec, dict) and "size" in spec]
+
+
+def make_tensor(spec, generator, vary=False, dims=None):
     make, arg, dtype = spec["make"], spec["arg"], DTYPES[spec["dtype"]]
+    dims = dims or {}
     if make == "tensor":
         tensor = torch.tensor(arg, dtype=dtype)
     elif make in ("randn", "rand"):
         maker = torch.randn if make == "randn" else torch.rand
-        tensor = maker(tuple(arg), generator=generator, dtype=torch.float64).to(dtype)
+        shape = tuple(_resolve(d, dims) for d in arg)
+        tensor = maker(shape, generator=generator, dtype=torch.float64).to(dtype)
     elif make == "randint":
-        low, high, shape = arg
-        tensor = torch.randint(low, high, tuple(shape), generator=generator).to(dtype)
+        low, high, shape = _resolve(arg[0], dims), _resolve(arg[1], dims), tuple(_resolve(d, dims) for d in arg[2])
+        tensor = _randint(low, high, shape, spec.get("unique", False), generator).to(dtype)
     elif make == "arange":
         tensor = torch.arange(*arg, dtype=dtype) if isinstance(arg, list) else torch.arange(arg, dtype=dtype)
     else:
         tensor = (torch.zeros if make == "zeros" else torch.ones)(tuple(arg), dtype=dtype)
     if vary and make not in RANDOM_MAKERS:
         tensor = varied(tensor, generator)
+    if spec.get("sorted") and tensor.dim():
+        tensor = tensor.sort(dim=-1).values
     if spec.get("requires_grad"):
         tensor.requires_grad_(True)
     return tensor
+
+
+def _randint(low, high, shape, unique, generator):
+    if not unique:
+        return torch.randint(low, high, shape, generator=generator)
+    count = math.prod(shape)
+    if count > high - low:
+        raise ValueError(f"randint cannot draw {count} distinct values from [{low}, {high}): "
+                         f"widen the range or shrink the shape")
+    return (low + torch.randperm(high - low, generator=generator)[:count]).reshape(shape)
 
 
 def varied(tensor, generator):
@@ -196,11 +244,14 @@ def _cases(check, seed, index):
         vary = check["hidden"] and not case["fixed"]
         generator = torch.Generator().manual_seed(
             derive_seed(seed, index, case_index, "varied") if vary else derive_seed(0, index, case_index))
-        yield f"case{case_index}", [make_value(a, generator, vary) for a in case["args"]], True
+        yield f"case{case_index}", [make_value(a, generator, vary) for a in case["args"]], True, case["args"]
     randomised = check.get("random")
     for draw in range(randomised["count"] if randomised else 0):
         generator = torch.Generator().manual_seed(derive_seed(seed, index, draw))
-        yield f"random{draw}", [make_value(a, generator) for a in randomised["args"]], False
+        # Specs stored before named dimensions existed lack "dims".
+        dims = draw_dims(randomised.get("dims", {}), generator)
+        yield (f"random{draw}", [make_value(a, generator, dims=dims) for a in randomised["args"]], False,
+               randomised["args"])
 
 
 def _weights(check, generator):
@@ -208,10 +259,14 @@ def _weights(check, generator):
 
 
 def _value_probes(check, entry, seed, index, plan):
-    op = "grad" if check["kind"] == "gradient" else ("forward" if entry["kind"] == "module" else "call")
-    for label, args, visible in _cases(check, seed, index):
+    op = {"gradient": "grad", "distribution": "sample"}.get(
+        check["kind"], "forward" if entry["kind"] == "module" else "call")
+    for label, args, visible, arg_specs in _cases(check, seed, index):
         generator = torch.Generator().manual_seed(derive_seed(seed, index, label, "weights"))
-        probe = {"op": op, "args": args, "init": check["init"], "weights": _weights(check, generator)}
+        probe = {"op": op, "args": args, "init": check["init"], "weights": _weights(check, generator),
+                 "sizes": size_positions(arg_specs)}
+        if check["kind"] == "distribution":
+            probe["draws"] = check["draws"]
         if check["kind"] == "gradient":
             probe["wrt"] = check["wrt"]
             if check["gradcheck"]:
@@ -236,6 +291,9 @@ def _double(value):
 
 
 def _structure_probes(check, entry, seed, index, plan):
+    if entry["kind"] == "function":  # the output structure on the check's inputs
+        yield from _value_probes(check, entry, seed, index, plan)
+        return
     yield "structure", {"op": "structure", "init": check["init"], "input_shape": check["input_shape"]}
 
 
@@ -263,6 +321,7 @@ def _generated_data(check, seed, index, generator):
 _BUILDERS = {
     "value": _value_probes,
     "gradient": _value_probes,
+    "distribution": _value_probes,
     "structure": _structure_probes,
     "training": _training_probes,
 }

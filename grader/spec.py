@@ -18,12 +18,14 @@ file and line of each problem, keeps a malformed exercise from ever reaching a s
         atol: 1.0e-6
 """
 
+import math
+
 from courses.loader import require_text
 
 from .api_check import SYNTAX
 
 ENTRY_KINDS = ("function", "module", "training")
-CHECK_KINDS = ("value", "gradient", "training", "structure", "api")
+CHECK_KINDS = ("value", "gradient", "distribution", "training", "structure", "api")
 DEVICES = ("cpu", "cuda", "any")
 LIMIT_BOUNDS = {
     "wall_s": (1, 120, 10),
@@ -45,7 +47,17 @@ TRAINING_LOSSES = ("mse", "bce", "bce_with_logits", "cross_entropy")
 # The losses that need 0/1 labels (blobs) and the one that needs class indices (digits).
 BINARY_LOSSES = ("bce", "bce_with_logits")
 DIGITS_SAMPLES, DIGITS_CLASSES = 1797, 10
-STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_shape")
+STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_shape", "output_structure")
+DEFAULT_STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_structure")
+# Python values drawn per probe ({int: [low, high]}, {float: [low, high]}, {bool: true}), a named
+# dimension's value ({dim: n}) and a torch.Size ({size: [n, 3]}), beside the tensor makers.
+PYTHON_MAKERS = ("int", "float", "bool", "dim", "size")
+MAX_RANDOM_COUNT = 500
+# Predicates on output tensors, judged on the trusted side: name -> the arguments they take.
+PREDICATES = {"nonnegative": (), "positive": (), "finite": (), "symmetric": (), "in_range": ("low", "high"),
+              "sums_to_one": ("dim",)}
+STATISTICS = ("mean", "std")
+MAX_DRAWS = 10_000
 
 
 class SpecReader:
@@ -123,6 +135,68 @@ class SpecReader:
         check["rtol"], check["atol"] = self.tolerances(raw)
         check["allow_nan"] = raw.get("allow_nan", False) is True
         check["broadcast"] = raw.get("broadcast", False) is True
+        check["predicates"] = self.predicates(raw)
+        check["match_reference"] = raw.get("match_reference", True) is not False
+        if not check["match_reference"] and not check["predicates"]:
+            self.problem(raw, "a check with match_reference: false needs 'predicates'")
+
+    def distribution_check(self, raw, check, entry):
+        """Stochastic code: many draws per input, compared by summary statistics, not element by element."""
+        if entry["kind"] == "training":
+            self.problem(raw, "a distribution check needs entry: {function: NAME} or {module: NAME}")
+        self.inputs(raw, check, entry)
+        check["draws"] = self.number(raw, "draws", 1000, 10, MAX_DRAWS, integer=True)
+        statistics = raw.get("statistics", list(STATISTICS))
+        if not isinstance(statistics, list) or any(s not in STATISTICS for s in statistics):
+            self.problem(raw, f"'statistics' must list some of {', '.join(STATISTICS)}, got {statistics!r}")
+            statistics = list(STATISTICS)
+        check["statistics"] = statistics
+        quantiles = raw.get("quantiles", [])
+        if not isinstance(quantiles, list) or not all(_is_parameter_number(q) and 0 < q < 1 for q in quantiles):
+            self.problem(raw, f"'quantiles' must be a list of numbers between 0 and 1, got {quantiles!r}")
+            quantiles = []
+        check["quantiles"] = quantiles
+        expect = raw.get("expect", {})
+        if not isinstance(expect, dict) or any(k not in STATISTICS or not _is_parameter_number(v)
+                                               for k, v in expect.items()):
+            self.problem(raw, f"'expect' maps some of {', '.join(STATISTICS)} to numbers, got {expect!r}")
+            expect = {}
+        check["expect"] = expect
+        check["z"] = self.number(raw, "z", 5, 1, 20)
+        check["predicates"] = self.predicates(raw)
+        if not (statistics or quantiles or check["predicates"]):
+            self.problem(raw, "a distribution check needs 'statistics', 'quantiles' or 'predicates'")
+
+    def predicates(self, raw):
+        """[nonnegative, {in_range: [0, 1]}, {sums_to_one: {dim: -1}}] as [{"name": ..., args}]."""
+        listed = raw.get("predicates", [])
+        if not isinstance(listed, list):
+            self.problem(raw, "'predicates' must be a list")
+            return []
+        return [predicate for item in listed if (predicate := self.predicate(raw, item)) is not None]
+
+    def predicate(self, raw, item):
+        name, argument = (item, None) if isinstance(item, str) else (
+            next(iter(item.items())) if isinstance(item, dict) and len(item) == 1 else (None, None))
+        if name not in PREDICATES:
+            self.problem(raw, f"a predicate is one of {', '.join(PREDICATES)} (with its arguments as "
+                              f"{{in_range: [0, 1]}} or {{sums_to_one: {{dim: -1}}}}), got {item!r}")
+            return None
+        if name == "in_range":
+            if not (isinstance(argument, list) and len(argument) == 2 and all(map(_is_parameter_number, argument))
+                    and argument[0] <= argument[1]):
+                self.problem(raw, f"in_range needs [low, high] with low <= high, got {argument!r}")
+                return None
+            return {"name": name, "low": argument[0], "high": argument[1]}
+        if name == "sums_to_one":
+            dim = (argument or {}).get("dim", -1) if isinstance(argument, dict) or argument is None else None
+            if type(dim) is not int:
+                self.problem(raw, f"sums_to_one takes {{dim: D}} with an integer D, got {argument!r}")
+                return None
+            return {"name": name, "dim": dim}
+        if argument is not None:
+            self.problem(raw, f"the predicate {name} takes no arguments, got {argument!r}")
+        return {"name": name}
 
     def tolerances(self, raw):
         """(rtol, atol) as set, or (None, None): the judge then uses torch.testing's defaults for the dtype."""
@@ -151,14 +225,22 @@ class SpecReader:
         check["eps"] = self.number(raw, "eps", 1e-6, 1e-12, 1e-1)
 
     def structure_check(self, raw, check, entry):
-        if entry["kind"] != "module":
-            self.problem(raw, "a structure check needs entry: {module: NAME}")
-        check["init"] = self.input_list(raw, "init")
-        check["input_shape"] = self.shape(raw, raw.get("input_shape"))
-        compare = raw.get("compare", list(STRUCTURE_FIELDS))
-        if not isinstance(compare, list) or not compare or any(c not in STRUCTURE_FIELDS for c in compare):
-            self.problem(raw, f"'compare' must list some of {', '.join(STRUCTURE_FIELDS)}")
-            compare = list(STRUCTURE_FIELDS)
+        """A module's parameters and its output on zeros of `input_shape`; a function's output on its
+        `cases` and `random` inputs. The output's structure is its tuple and list lengths, dict keys
+        and each tensor's shape and dtype."""
+        if entry["kind"] == "training":
+            self.problem(raw, "a structure check needs entry: {module: NAME} or {function: NAME}")
+        if entry["kind"] == "function":
+            self.inputs(raw, check, entry)
+            fields, default = ("output_shape", "output_structure"), ["output_structure"]
+        else:
+            check["init"] = self.input_list(raw, "init")
+            check["input_shape"] = self.shape(raw, raw.get("input_shape"))
+            fields, default = STRUCTURE_FIELDS, list(DEFAULT_STRUCTURE_FIELDS)
+        compare = raw.get("compare", default)
+        if not isinstance(compare, list) or not compare or any(c not in fields for c in compare):
+            self.problem(raw, f"'compare' must list some of {', '.join(fields)}")
+            compare = default
         check["compare"] = compare
 
     def training_check(self, raw, check, entry):
@@ -289,9 +371,11 @@ class SpecReader:
             if not isinstance(randomised, dict):
                 self.problem(raw, "'random' must be {count: N, args: [...]}")
             else:
+                dims = self.dims(randomised)
                 check["random"] = {
-                    "count": self.number(randomised, "count", 1, 1, 50, integer=True),
-                    "args": self.input_list(randomised, "args"),
+                    "count": self.number(randomised, "count", 1, 1, MAX_RANDOM_COUNT, integer=True),
+                    "dims": dims,
+                    "args": self.input_list(randomised, "args", dims),
                 }
         if not check["cases"] and not check["random"]:
             self.problem(raw, f"a {check['kind']} check needs 'cases' or 'random' inputs")
@@ -306,40 +390,120 @@ class SpecReader:
                                "are always used as written")
         return {"args": self.input_list(case, "args"), "fixed": fixed is True}
 
-    def input_list(self, mapping, key):
+    def dims(self, randomised):
+        """Named sizes drawn once per random draw, shared by its arguments: {n: [1, 8], k: [1, n]}
+        (inclusive ranges; a bound may name a dimension listed before it)."""
+        raw = randomised.get("dims", {})
+        if not isinstance(raw, dict):
+            self.problem(randomised, "'dims' must map names to [low, high] ranges")
+            return {}
+        dims = {}
+        for name, bounds in raw.items():
+            if not (isinstance(name, str) and name.isidentifier()):
+                self.problem(randomised, f"a dimension's name must be an identifier, got {name!r}")
+            elif not (isinstance(bounds, list) and len(bounds) == 2):
+                self.problem(randomised, f"dimension {name} needs [low, high], got {bounds!r}")
+            else:
+                low, high = (self.integer_bound(randomised, b, dims, low=0) for b in bounds)
+                if type(low) is int and type(high) is int and low > high:
+                    self.problem(randomised, f"dimension {name} needs low <= high, got {bounds!r}")
+                dims[name] = [low, high]
+        return dims
+
+    def integer_bound(self, context, bound, dims, low=-(10 ** 9)):
+        """An integer, or the name of a dimension drawn before it."""
+        if isinstance(bound, str) and bound in dims:
+            return bound
+        if type(bound) is int and low <= bound <= 10 ** 9:
+            return bound
+        known = f" or one of the dimensions {', '.join(dims)}" if dims else ""
+        self.problem(context, f"expected an integer{known}, got {bound!r}")
+        return 0 if low > 0 else max(low, 0)
+
+    def input_list(self, mapping, key, dims=None):
         values = mapping.get(key, [])
         if not isinstance(values, list):
             self.problem(mapping, f"'{key}' must be a list")
             return []
-        return [self.input_value(mapping, v) for v in values]
+        return [self.input_value(mapping, v, dims or {}) for v in values]
 
-    def input_value(self, context, value):
+    def input_value(self, context, value, dims):
         if isinstance(value, dict):
+            python = [k for k in value if k in PYTHON_MAKERS]
+            if len(python) == 1 and len(value) == 1:
+                return self.python_input(value, python[0], dims)
             makers = [k for k in value if k in TENSOR_MAKERS]
             if len(makers) != 1:
-                self.problem(value, f"a tensor input needs exactly one of {', '.join(TENSOR_MAKERS)}")
+                self.problem(value, f"an input needs exactly one of {', '.join(TENSOR_MAKERS + PYTHON_MAKERS)}")
                 return None
             dtype = value.get("dtype", "int64" if makers[0] == "randint" else "float32")
             if dtype not in DTYPES:
                 self.problem(value, f"unknown dtype {dtype!r}")
-            spec = {"make": makers[0], "arg": self.maker_argument(value, makers[0]), "dtype": dtype}
+            spec = {"make": makers[0], "arg": self.maker_argument(value, makers[0], dims), "dtype": dtype}
             if "requires_grad" in value:
                 spec["requires_grad"] = value["requires_grad"] is True
+            self.constraints(value, makers[0], spec)
             return {"tensor": spec}
         return self.literal(context, value)
 
-    def maker_argument(self, value, make):
+    def constraints(self, value, make, spec):
+        """sorted: a random tensor sorted along its last dimension; unique: randint's values all distinct."""
+        for key in ("sorted", "unique"):
+            if key in value:
+                if type(value[key]) is not bool:
+                    self.problem(value, f"'{key}' must be true or false, got {value[key]!r}")
+                spec[key] = value[key] is True
+        if spec.get("sorted") and make not in ("randn", "rand", "randint"):
+            self.problem(value, "'sorted' applies to randn, rand and randint (write a fixed tensor sorted)")
+        if spec.get("unique") and make != "randint":
+            self.problem(value, "'unique' applies to randint (random floats are distinct already)")
+
+    def python_input(self, value, make, dims):
+        """{int: [low, high]} and {float: [low, high]} (inclusive, drawn per probe), {bool: true} (drawn),
+        {dim: n} (the dimension's value), {size: [n, 3]} (a torch.Size)."""
+        arg = value[make]
+        if make == "dim":
+            if arg not in dims:
+                self.problem(value, f"unknown dimension {arg!r}: declare it in the draw's 'dims'")
+            return {"dim": str(arg)}
+        if make == "size":
+            return {"size": self.shape(value, arg, allow_scalar=True, dims=dims)}
+        if make == "bool":
+            if arg is not True:
+                self.problem(value, f"write {{bool: true}} for a random True or False, got {arg!r}")
+            return {"bool": True}
+        if not (isinstance(arg, list) and len(arg) == 2):
+            self.problem(value, f"{make} needs [low, high], got {arg!r}")
+            return {make: [0, 1]}
+        if make == "int":
+            low, high = (self.integer_bound(value, b, dims) for b in arg)
+            if type(low) is int and type(high) is int and low > high:
+                self.problem(value, f"int needs low <= high, got {arg!r}")
+            return {"int": [low, high]}
+        if not (all(map(_is_parameter_number, arg)) and arg[0] <= arg[1]):
+            self.problem(value, f"float needs [low, high] numbers with low <= high, got {arg!r}")
+            return {"float": [0.0, 1.0]}
+        return {"float": [float(arg[0]), float(arg[1])]}
+
+    def maker_argument(self, value, make, dims):
         """The argument of randn/rand/zeros/ones is a shape ([] is a 0-d tensor), of randint
-        [low, high, shape], of arange a number or [start, end(, step)], of tensor the data."""
+        [low, high, shape] (high excluded, as torch.randint), of arange a number or [start, end(, step)],
+        of tensor the data. A shape's sizes and randint's bounds may name dimensions."""
         arg = value[make]
         if make in ("randn", "rand", "zeros", "ones"):
-            return self.shape(value, arg, allow_scalar=True)
+            return self.shape(value, arg, allow_scalar=True, dims=dims)
         if make == "randint":
-            if not (isinstance(arg, list) and len(arg) == 3 and all(isinstance(a, int) for a in arg[:2])
-                    and arg[0] < arg[1]):
+            if not (isinstance(arg, list) and len(arg) == 3):
                 self.problem(value, f"randint needs [low, high, shape] with low < high, got {arg!r}")
                 return [0, 1, [1]]
-            return [arg[0], arg[1], self.shape(value, arg[2], allow_scalar=True)]
+            low, high = (self.integer_bound(value, b, dims) for b in arg[:2])
+            if type(low) is int and type(high) is int and low >= high:
+                self.problem(value, f"randint needs [low, high, shape] with low < high, got {arg!r}")
+            shape = self.shape(value, arg[2], allow_scalar=True, dims=dims)
+            if (value.get("unique") and type(low) is int and type(high) is int
+                    and all(type(d) is int for d in shape) and math.prod(shape) > high - low):
+                self.problem(value, f"randint cannot draw {math.prod(shape)} distinct values from [{low}, {high})")
+            return [low, high, shape]
         if make == "arange":
             numbers = arg if isinstance(arg, list) else [arg]
             if not 1 <= len(numbers) <= 3 or not all(isinstance(n, (int, float)) and not isinstance(n, bool)
@@ -357,10 +521,13 @@ class SpecReader:
         self.problem(context, f"expected a number, text or list, got {type(value).__name__}")
         return None
 
-    def shape(self, context, shape, allow_scalar=False):
+    def shape(self, context, shape, allow_scalar=False, dims=None):
+        dims = dims or {}
         if (not isinstance(shape, list) or (not shape and not allow_scalar)
-                or not all(isinstance(d, int) and not isinstance(d, bool) and 0 < d <= 100_000 for d in shape)):
-            self.problem(context, f"a shape must be a list of positive integers, got {shape!r}")
+                or not all(d in dims if isinstance(d, str) else
+                           isinstance(d, int) and not isinstance(d, bool) and 0 < d <= 100_000 for d in shape)):
+            known = f" or names of the dimensions {', '.join(dims)}" if dims else ""
+            self.problem(context, f"a shape must be a list of positive integers{known}, got {shape!r}")
             return [1]
         return shape
 

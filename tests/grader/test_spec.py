@@ -33,7 +33,7 @@ class ReadSpecTestCase(SimpleTestCase):
               - kind: vibes
                 name: bad
         """)
-        self.assertIn("exercise.yaml:8: check kind must be one of value, gradient, training, structure, api, got 'vibes'",
+        self.assertIn("exercise.yaml:8: check kind must be one of value, gradient, distribution, training, structure, api, got 'vibes'",
                       problems)
 
     def test_it_reports_limits_out_of_range(self):

@@ -1,0 +1,171 @@
+"""The richer input format, graded for real: named dimensions shared by several arguments, sorted
+and distinct random boundaries, Python numbers and booleans drawn per probe, torch.Size inputs, and
+hundreds of draws in one check. The fixture exercises under tests/grader/fixtures/ close the gaps
+the tensor puzzles showed (`diff(a, i)` with `i == len(a)`, `bucketize` with sorted boundaries)."""
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from django.test import SimpleTestCase
+
+from courses.loader import Problems
+from grader.content import read_exercise
+from grader.evaluation import evaluate
+from grader.probes import build_plan
+from grader.runner import get_backend
+from tests.grader.factories import read
+
+pytestmark = pytest.mark.usefixtures("grading_backend")
+
+FIXTURES = Path(__file__).with_name("fixtures")
+SEEDS = (1, 2, 3)
+
+
+def load(slug):
+    problems = Problems()
+    exercise = read_exercise(FIXTURES / slug, problems)
+    assert not problems, problems
+    return exercise
+
+
+def grade(exercise, code, seed):
+    return evaluate(exercise.spec, exercise.solution, code, seed, get_backend())
+
+
+def failed_checks(evaluation):
+    return [check["name"] for check, outcome in evaluation.outcomes if not outcome.passed]
+
+
+DIFF_WITH_CAT = "import torch\n\ndef diff(a, i):\n    return torch.cat([a[:1], a[1:] - a[:-1]])\n"
+# Wraps around: a[0] - a[-1] instead of a[0]; right for no length at all but...
+DIFF_ROLLED = "import torch\n\ndef diff(a, i):\n    return a - a.roll(1)\n"
+# Assumes a length the prompt never promised.
+DIFF_FIXED_LENGTH = ("import torch\n\ndef diff(a, i):\n"
+                     "    out = a.clone()\n    out[1:5] = a[1:5] - a[0:4]\n    return out\n")
+
+BUCKETIZE_WITH_SUM = "def bucketize(v, boundaries):\n    return (boundaries < v.unsqueeze(1)).long().sum(1)\n"
+# Counts boundaries <= v: wrong exactly where a value equals a boundary.
+BUCKETIZE_RIGHT_SIDE = "def bucketize(v, boundaries):\n    return (v[:, None] >= boundaries).sum(dim=1)\n"
+
+
+class FixtureExerciseTests(SimpleTestCase):
+    def test_diff_is_one_check_whose_length_argument_is_the_vector_length(self):
+        spec = load("diff").spec
+        plan = build_plan(spec, seed=5)
+        lengths = set()
+        for probe in plan.probes:
+            a, i = probe["args"]
+            self.assertEqual(i, len(a))
+            lengths.add(i)
+        self.assertEqual(len(plan.probes), 200)
+        self.assertEqual(lengths, set(range(1, 21)))
+
+    def test_a_correct_diff_gets_full_marks_on_many_seeds(self):
+        exercise = load("diff")
+        for seed in SEEDS:
+            evaluation = grade(exercise, DIFF_WITH_CAT, seed)
+            self.assertEqual(evaluation.score, evaluation.max_score, (seed, failed_checks(evaluation)))
+
+    def test_wrong_diffs_lose_the_value_check(self):
+        exercise = load("diff")
+        for code in (DIFF_ROLLED, DIFF_FIXED_LENGTH):
+            evaluation = grade(exercise, code, SEEDS[0])
+            self.assertEqual(failed_checks(evaluation), ["Matches torch's differences on vectors of every length"])
+
+    def test_bucketize_boundaries_are_sorted_and_distinct(self):
+        plan = build_plan(load("bucketize").spec, seed=9)
+        for probe in plan.probes:
+            boundaries = probe["args"][1]
+            self.assertTrue(bool((boundaries[1:] > boundaries[:-1]).all()), boundaries)
+
+    def test_a_correct_bucketize_gets_full_marks_on_many_seeds(self):
+        exercise = load("bucketize")
+        for seed in SEEDS:
+            evaluation = grade(exercise, BUCKETIZE_WITH_SUM, seed)
+            self.assertEqual(evaluation.score, evaluation.max_score, (seed, failed_checks(evaluation)))
+
+    def test_bucketize_on_the_wrong_side_of_ties_loses_points(self):
+        evaluation = grade(load("bucketize"), BUCKETIZE_RIGHT_SIDE, SEEDS[0])
+        self.assertEqual(failed_checks(evaluation), ["Matches torch.bucketize with sorted random boundaries"])
+        self.assertIn("Mismatched elements", evaluation.outcomes[0][1].message)
+
+
+PYTHON_INPUTS_SPEC = """
+title: Python inputs
+entry: {function: describe}
+checks:
+  - kind: value
+    name: Python values
+    points: 1
+    random:
+      count: 40
+      dims: {n: [2, 6], k: [1, n]}
+      args: [{int: [0, n]}, {float: [-1, 1]}, {bool: true}, {size: [n, 3]}, {randint: [0, k, [n]]}, 7, 0.5]
+"""
+PYTHON_INPUTS_SOLUTION = """
+import torch
+
+def describe(count, scale, flag, shape, labels, seven, half):
+    assert type(count) is int and type(scale) is float and type(flag) is bool and type(seven) is int
+    assert type(shape) is torch.Size, type(shape)
+    return (count, scale, flag, tuple(shape), int(labels.max()), seven, half)
+"""
+
+
+class PythonInputTests(SimpleTestCase):
+    def test_python_numbers_booleans_and_sizes_are_drawn_within_their_ranges(self):
+        spec = read(PYTHON_INPUTS_SPEC)
+        flags = set()
+        for probe in build_plan(spec, seed=3).probes:
+            count, scale, flag, shape, labels, seven, half = probe["args"]
+            n = shape[0]
+            self.assertTrue(0 <= count <= n and -1 <= scale <= 1 and 2 <= n <= 6, probe["args"])
+            self.assertEqual((shape[1], seven, half), (3, 7, 0.5))
+            self.assertEqual(labels.shape, (n,))
+            self.assertLess(int(labels.max()), n)
+            flags.add(flag)
+        self.assertEqual(flags, {True, False})
+
+    def test_the_code_receives_python_types_and_a_torch_size(self):
+        spec = read(PYTHON_INPUTS_SPEC)
+        evaluation = evaluate(spec, PYTHON_INPUTS_SOLUTION, PYTHON_INPUTS_SOLUTION + "\n", 4, get_backend())
+        self.assertEqual(evaluation.score, 1, evaluation.outcomes[0][1].message)
+
+    def test_it_rejects_unknown_dimensions_and_impossible_distinct_draws(self):
+        from grader.spec import read_spec
+        import yaml
+        from courses.loader import _LineLoader
+        problems = Problems()
+        read_spec("exercise.yaml", yaml.load(
+            "title: t\nentry: {function: f}\nchecks:\n  - kind: value\n    name: v\n    random:\n"
+            "      dims: {n: [1, 3]}\n      args: [{randn: [m]}, {randint: [0, 3, [5]], unique: true}, {dim: q}]\n",
+            Loader=_LineLoader), problems)
+        text = "\n".join(map(str, problems))
+        self.assertIn("names of the dimensions n, got ['m']", text)
+        self.assertIn("cannot draw 5 distinct values from [0, 3)", text)
+        self.assertIn("unknown dimension 'q'", text)
+
+
+MANY_DRAWS_SPEC = """
+title: Many draws
+entry: {function: double}
+checks:
+  - kind: value
+    name: Doubles
+    points: 1
+    random: {count: 500, dims: {n: [1, 4]}, args: [{randn: [n]}]}
+"""
+
+
+class ManyDrawsTests(SimpleTestCase):
+    def test_five_hundred_tiny_probes_grade_in_seconds(self):
+        spec = read(MANY_DRAWS_SPEC)
+        began = time.monotonic()
+        evaluation = evaluate(spec, "def double(x):\n    return 2 * x\n", "def double(x):\n    return x + x\n",
+                              1, get_backend())
+        elapsed = time.monotonic() - began
+        self.assertEqual(evaluation.score, 1, evaluation.outcomes[0][1].message)
+        print(f"500 probes graded in {elapsed:.2f} s")
+        self.assertLess(elapsed, 15)
