@@ -217,6 +217,18 @@ class ChapterExtension:
         """Write the chapter's rows back as files inside `folder`."""
         raise NotImplementedError
 
+    # The chapter page shows each extension's section: this template, given `section`.
+    section_template = ""
+
+    def section(self, chapter, user):
+        """What the chapter page's section of this extension shows `user`."""
+        raise NotImplementedError
+
+    def after_import(self, course, validate):
+        """Called once a course is imported; `validate` asks for its content to be checked.
+        Returns a line for the importer's report, or ""."""
+        return ""
+
 
 _extensions = []
 

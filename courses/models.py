@@ -209,12 +209,6 @@ class Chapter(models.Model):
             return self.quiz_attempts_left(user) == 0
         return self.quiz_deadline is not None and (now or timezone.now()) > self.quiz_deadline
 
-    def exercises_for(self, user):
-        """The chapter's graded exercises (the grader app owns them) this user may open."""
-        exercises = self.exercises.filter(retired=False).select_related("current_version")
-        if not self.course.is_staff(user):
-            exercises = exercises.filter(published=True)
-        return exercises
 
 
 

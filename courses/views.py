@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from .loader import chapter_extensions
 from .markdown import render_markdown
 from .models import (
     Chapter,
@@ -65,7 +66,8 @@ def chapter(request, course_slug, chapter_slug):
         "comments": Comment.visible_in(chapter, request.user, newest_first=newest_first),
         "newest_first": newest_first,
         "is_staff": chapter.course.is_staff(request.user),
-        "exercises": chapter.exercises_for(request.user),
+        "sections": [(extension.section_template, extension.section(chapter, request.user))
+                     for extension in chapter_extensions()],
     })
 
 

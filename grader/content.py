@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from courses.loader import SLUG_RE, ChapterExtension, load_yaml
 
 from .models import Exercise
+from .review import queue_validations
 from .spec import read_spec
 
 FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
@@ -137,3 +138,17 @@ class ExercisesExtension(ChapterExtension):
                      **version.spec.get("provided", {})}
             for name, text in files.items():
                 (target / name).write_text(text, encoding="utf-8")
+
+    section_template = "grader/chapter_exercises.html"
+
+    def section(self, chapter, user):
+        """The chapter's graded exercises this user may open (course staff see unpublished ones)."""
+        exercises = chapter.exercises.filter(retired=False).select_related("current_version")
+        if not chapter.course.is_staff(user):
+            exercises = exercises.filter(published=True)
+        return {"exercises": exercises}
+
+    def after_import(self, course, validate):
+        if not validate:
+            return ""
+        return f"Queued the validation of {queue_validations(course)} exercise versions."

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.importer import import_course_data
-from courses.loader import CourseFolderInvalid, longest_correct, parse_course
-from grader.review import queue_validations
+from courses.loader import CourseFolderInvalid, chapter_extensions, longest_correct, parse_course
 
 
 class Command(BaseCommand):
@@ -12,7 +11,8 @@ class Command(BaseCommand):
         parser.add_argument("folder")
         parser.add_argument(
             "--validate", action="store_true",
-            help="queue a validation (Celery) of every exercise version not validated yet",
+            help="ask each chapter extension to check its content (the grader queues a validation of "
+                 "every exercise version not validated yet)",
         )
 
     def handle(self, folder, validate=False, **options):
@@ -29,6 +29,7 @@ class Command(BaseCommand):
         course = import_course_data(data)
         chapters = course.chapters.filter(retired=False).count()
         self.stdout.write(f"Imported '{course.title}' ({course.slug}): {chapters} chapters.")
-        if validate:
-            queued = queue_validations(course)
-            self.stdout.write(f"Queued the validation of {queued} exercise versions.")
+        for extension in chapter_extensions():
+            report = extension.after_import(course, validate)
+            if report:
+                self.stdout.write(report)
