@@ -2,6 +2,7 @@
 
     python manage.py try_exercise content/pytorch-essentials/03-autograd/exercises/grad-of-square my.py
     python manage.py try_exercise FOLDER FILE --seed 7 --json
+    python manage.py try_exercise FOLDER main.py helper.py     # main.py imports helper
 
 Prints what the student would see (per-check results and hints, hidden checks as the student sees
 them, the output of the visible checks' run) and exits 0 on full marks, 1 otherwise, 2 on bad usage.
@@ -15,7 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from courses.loader import Problems
 from grader.checks import ReferenceFailed
 from grader.content import read_exercise
-from grader.evaluation import Evaluation, SandboxUnavailable, evaluate, failure_of, max_score
+from grader.evaluation import (STUDENT_FILE, Evaluation, SandboxUnavailable, evaluate, failure_of, max_score,
+                               submission_files)
 from grader.models import SubmissionRejected, check_source, new_seed
 from grader.runner import get_backend
 
@@ -27,20 +29,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("folder", type=Path, help="an exercise folder (exercise.yaml, solution.py, ...)")
-        parser.add_argument("file", type=Path, help="the Python file to grade")
+        parser.add_argument("files", type=Path, nargs="+", metavar="file",
+                            help="the Python file to grade; more files are modules it imports, by their names")
         parser.add_argument("--seed", type=int, help="the secret seed to draw inputs from (default: a new one)")
         parser.add_argument("--json", action="store_true", dest="as_json", help="print the result as JSON")
 
-    def handle(self, folder, file, seed=None, as_json=False, **options):
+    def handle(self, folder, files, seed=None, as_json=False, **options):
         problems = Problems()
         exercise = read_exercise(folder, problems) if folder.is_dir() else None
         if problems or exercise is None:
             raise CommandError("\n".join(map(str, problems)) or f"{folder} is not an exercise folder",
                                returncode=USAGE_ERROR)
+        # The first file is the entry, submission.py; the others keep their names for `import`.
+        names = [STUDENT_FILE, *(file.name for file in files[1:])]
         try:
-            code = check_source(file.read_bytes())
+            sources = {name: check_source(file.read_bytes()) for name, file in zip(names, files)}
+            code = sources[STUDENT_FILE] if len(files) == 1 else sources
+            submission_files(code, exercise.spec)
         except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror}", returncode=USAGE_ERROR)
+            raise CommandError(f"cannot read {exc.filename}: {exc.strerror}", returncode=USAGE_ERROR)
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=USAGE_ERROR)
         except SubmissionRejected as exc:
             return self.finish(as_json, {"score": 0, "max_score": max_score(exercise.spec), "status": "rejected",
                                       "checks": [], "shown_output": str(exc)})
