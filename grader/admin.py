@@ -21,8 +21,7 @@ from courses.admin import CourseScopedAdmin, SourceText, unpublish
 from courses.loader import Problems, load_yaml
 
 from .content import check_python
-from .models import Exercise
-from .review import request_validation
+from .models import Exercise, ExerciseValidation
 from .spec import read_spec
 
 CODE_WIDGET = forms.Textarea(attrs={"rows": 16, "cols": 100, "spellcheck": "false", "class": "code"})
@@ -199,7 +198,7 @@ class ExerciseAdmin(CourseScopedAdmin):
         super().save_model(request, obj, form, change)
         if form.new_version:
             version = obj.set_version(form.spec, form.cleaned_data["spec_source"], form.cleaned_data["solution_code"])
-            request_validation(obj, request.user)
+            ExerciseValidation.request(obj, request.user)
             self.message_user(request, f"Saved as version {version.number}; its validation is queued "
                                        "(a published exercise is unpublished if it fails).")
 
@@ -217,7 +216,7 @@ class ExerciseAdmin(CourseScopedAdmin):
     @admin.action(description="Validate the selected %(verbose_name_plural)s")
     def validate(self, request, queryset):
         for exercise in queryset:
-            request_validation(exercise, request.user)
+            ExerciseValidation.request(exercise, request.user)
         self.message_user(request, f"Validation queued for {len(queryset)}: the results appear on each "
                                    "exercise's page within a minute.")
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from courses.loader import SLUG_RE, ChapterExtension, load_yaml
 
-from .models import Exercise
-from .review import queue_validations
+from .models import Exercise, ExerciseValidation
 from .spec import read_spec
 
 FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
@@ -151,4 +150,4 @@ class ExercisesExtension(ChapterExtension):
     def after_import(self, course, validate):
         if not validate:
             return ""
-        return f"Queued the validation of {queue_validations(course)} exercise versions."
+        return f"Queued the validation of {ExerciseValidation.request_for_course(course)} exercise versions."

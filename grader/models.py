@@ -545,6 +545,21 @@ class ExerciseValidation(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    @classmethod
+    def request(cls, exercise: Exercise, actor=None) -> "ExerciseValidation":
+        """Validate the exercise's current version in the background (a worker of its queue)."""
+        validation = cls.objects.create(version=exercise.current_version, requested_by=actor)
+        transaction.on_commit(lambda: jobs.validate_exercise_task.apply_async((validation.pk,), queue=exercise.queue))
+        return validation
+
+    @classmethod
+    def request_for_course(cls, course, actor=None) -> int:
+        """Validate every exercise of `course` whose current version never was; return how many."""
+        pending = Exercise.objects.filter(chapter__course=course, retired=False, current_version__validations=None)
+        for exercise in pending:
+            cls.request(exercise, actor)
+        return len(pending)
+
     def record(self, validation):
         """Store the outcome of grader.validation.validate(); unpublish the exercise if it failed."""
         self.status = self.PASSED if validation.ok else self.FAILED
@@ -613,3 +628,20 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    @classmethod
+    def record(cls, actor, action: str, course, subject: str, before: float | None, after: float | None,
+               reason: str = "", submission: "Submission | None" = None) -> "AuditEntry":
+        return cls.objects.create(actor=actor, action=action, course=course, subject=subject, submission=submission,
+                                  before=_score_text(before), after=_score_text(after), reason=reason)
+
+    @classmethod
+    def record_for(cls, actor, action: str, submission: "Submission", before: float | None, after: float | None,
+                   reason: str = "") -> "AuditEntry":
+        """An entry about one submission's score."""
+        subject = f"{submission.exercise.title}: submission {submission.pk} by {submission.user.get_username()}"
+        return cls.record(actor, action, submission.exercise.chapter.course, subject, before, after, reason, submission)
+
+
+def _score_text(score: float | None) -> str:
+    return "" if score is None else f"{score:g}"

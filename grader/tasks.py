@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from . import grading, jobs, reference_pool, review, validation
+from . import grading, jobs, reference_pool, validation
 from .checks import ReferenceFailed
 from .evaluation import SandboxUnavailable
 from .jobs import queue_length
@@ -52,8 +52,8 @@ def regrade_submission_task(self, submission_id, version_id=None, batch_id=None,
         log.error("regrade gave up after sandbox failures", extra={"submission": submission_id})
         grade = None
     if grade is not None:
-        review.audit(User.objects.filter(pk=actor_id).first(), AuditEntry.REGRADE, submission, before,
-                     grade.score, f"regraded against version {grade.version.number}")
+        AuditEntry.record_for(User.objects.filter(pk=actor_id).first(), AuditEntry.REGRADE, submission, before,
+                              grade.score, f"regraded against version {grade.version.number}")
     if batch_id:
         RegradeBatch.count_regrade(batch_id, graded=grade is not None)
 

@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from courses.models import Course, InterviewAnswer
-from grader import review
 from grader.models import AuditEntry, Exercise, RegradeBatch, Submission
 
+from . import review
 from .gradebook import Gradebook
 from .stats import exercise_stats, question_stats
 

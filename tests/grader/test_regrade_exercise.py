@@ -31,8 +31,11 @@ class RegradeExerciseTestCase(BaseTestCase):
         Submission.objects.create(user=self.alice, exercise=exercise, version=exercise.current_version,
                                   code=OUTER_SOLUTION, status="graded")
         with mock.patch("grader.jobs.regrade_submission_task.apply_async") as send:
-            call_command("regrade_exercise", "torch-101/tensors/outer", stdout=StringIO())
+            with self.captureOnCommitCallbacks(execute=True):
+                call_command("regrade_exercise", "torch-101/tensors/outer", stdout=StringIO())
         self.assertEqual(send.call_args.kwargs["queue"], "cpu")
+        batch = exercise.regrade_batches.get()  # the same batch as the staff page's "regrade all"
+        self.assertEqual((batch.total, batch.done, send.call_args.args[1]["batch_id"]), (1, 0, batch.pk))
 
     def test_it_names_a_missing_exercise(self):
         with self.assertRaises(CommandError):

@@ -1,4 +1,4 @@
-from grader.review import override_score
+from staff.review import override_score
 from tests.staff.base import StaffTestCase
 
 

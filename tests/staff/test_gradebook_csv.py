@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 
 from courses.models import QuizAttempt
 from grader.models import Exercise
-from grader.review import override_score
+from staff.review import override_score
 from tests.grader.factories import make_exercise
 from tests.staff.base import StaffTestCase
 

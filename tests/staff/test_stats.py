@@ -1,5 +1,5 @@
 from courses.models import QuizAttempt
-from grader.review import override_score
+from staff.review import override_score
 from tests.staff.base import StaffTestCase
 
 

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from grader import grading, jobs
+from grader import grading
 from grader.models import Exercise
+from staff.review import request_regrade_all
 
 
 class Command(BaseCommand):
@@ -18,14 +19,15 @@ class Command(BaseCommand):
             exercise = Exercise.objects.get(chapter__course__slug=course, chapter__slug=chapter, slug=slug)
         except (ValueError, Exercise.DoesNotExist):
             raise CommandError(f"no exercise {exercise!r}: give COURSE/CHAPTER/EXERCISE slugs")
-        submissions = exercise.submissions.filter(status="graded").order_by("pk")
         version = exercise.current_version
+        if not now:
+            batch = request_regrade_all(exercise)
+            self.stdout.write(f"Queued regrades of {batch.total} submissions against version {version.number} "
+                              f"(batch {batch.pk}: its progress shows on the staff pages).")
+            return
+        submissions = exercise.submissions.filter(status="graded").order_by("pk")
         for submission in submissions:
-            if now:
-                grade = grading.regrade(submission, version)
-                outcome = f"{grade.score:g}/{grade.max_score:g}" if grade else "could not be regraded (see the log)"
-                self.stdout.write(f"submission {submission.pk}: {outcome}")
-            else:
-                jobs.regrade_submission_task.apply_async((submission.pk, version.pk), queue=exercise.queue)
-        verb = "Regraded" if now else "Queued regrades of"
-        self.stdout.write(f"{verb} {submissions.count()} submissions against version {version.number}.")
+            grade = grading.regrade(submission, version)
+            outcome = f"{grade.score:g}/{grade.max_score:g}" if grade else "could not be regraded (see the log)"
+            self.stdout.write(f"submission {submission.pk}: {outcome}")
+        self.stdout.write(f"Regraded {len(submissions)} submissions against version {version.number}.")
