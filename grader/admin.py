@@ -105,6 +105,10 @@ class ExerciseForm(forms.ModelForm):
         if problems:
             self.add_error("spec_source", problem_lines(problems))
             return None
+        # provided.py is not edited here: it stays what the exercise folder gave the current version.
+        current = self.instance.current_version if self.instance.pk else None
+        if current is not None and "provided" in current.spec:
+            spec["provided"] = current.spec["provided"]
         return spec
 
     def clean(self):

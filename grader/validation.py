@@ -5,7 +5,8 @@ import time
 from dataclasses import dataclass
 
 from .checks import ReferenceFailed
-from .grading import judge
+from .evaluation import evaluate
+from .runner import get_backend
 
 
 @dataclass
@@ -30,7 +31,8 @@ class Validation:
 
 def run_code(version, code, seed, backend):
     began = time.monotonic()
-    evaluation = judge(version, code, seed, backend)
+    # Never from the reference pool: validation checks the reference itself, on its own seed.
+    evaluation = evaluate(version.spec, version.solution_code, code, seed, backend or get_backend())
     return CodeRun(
         score=evaluation.score, max_score=evaluation.max_score, seconds=time.monotonic() - began,
         peak_memory_bytes=evaluation.peak_memory_bytes,

@@ -67,6 +67,14 @@ class ExerciseAdminTestCase(BaseTestCase):
         self.assertEqual(version.validations.get().status, ExerciseValidation.PENDING)
         self.assertEqual(len(self.callbacks), 1)
 
+    def test_a_new_version_keeps_the_provided_helper_module_of_the_folder(self):
+        version = self.exercise.current_version
+        version.spec = {**version.spec, "provided": {"provided.py": "SCALE = 2\n"}}
+        version.save()
+        self.save(solution_code=OUTER_SOLUTION + "# edited\n")
+        self.assertEqual(self.exercise.current_version.number, 2)
+        self.assertEqual(self.exercise.current_version.spec["provided"], {"provided.py": "SCALE = 2\n"})
+
     def test_saving_unchanged_checks_keeps_the_version(self):
         self.save(prompt="Compute the outer product.")
         self.assertEqual((self.exercise.prompt, self.exercise.current_version.number), ("Compute the outer product.", 1))

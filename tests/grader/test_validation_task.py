@@ -1,6 +1,6 @@
 from unittest import mock
 
-from grader import grading
+from grader import validation
 from grader.evaluation import SandboxUnavailable
 from grader.models import ExerciseValidation
 from grader.tasks import validate_exercise_task
@@ -20,7 +20,7 @@ class ValidationTaskTestCase(BaseTestCase):
     def test_a_sandbox_failure_is_retried_and_does_not_fail_or_unpublish_the_exercise(self):
         exercise = make_exercise(self.chapter)
         record = ExerciseValidation.objects.create(version=exercise.current_version)
-        with mock.patch.object(grading, "get_backend", return_value=BrokenSandbox()):
+        with mock.patch.object(validation, "get_backend", return_value=BrokenSandbox()):
             with self.assertRaises(SandboxUnavailable):  # a direct call re-raises instead of retrying
                 validate_exercise_task(record.pk)
         record.refresh_from_db()

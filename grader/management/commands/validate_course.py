@@ -3,12 +3,13 @@ from types import SimpleNamespace
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.loader import CourseFolderInvalid, parse_course
+from grader.probes import lint_spec
 from grader.validation import validate
 
 
 class Command(BaseCommand):
     help = ("Check a course folder and run every exercise's reference solution (must score full marks) "
-            "and starter code (must not) through the real sandbox.")
+            "and starter code (must not) through the real sandbox; warn of checks a shortcut could pass.")
 
     def add_arguments(self, parser):
         parser.add_argument("folder")
@@ -39,5 +40,7 @@ class Command(BaseCommand):
                 else:
                     failed += 1
                     self.stdout.write(f"FAIL  {name}: " + "\n      ".join(result.problems))
+                for warning in lint_spec(data.spec):
+                    self.stdout.write(f"warn  {name}: {warning}")
         if failed:
             raise CommandError(f"{failed} exercise(s) failed validation")
