@@ -135,6 +135,7 @@ class SlotCgroup:
     def prepare(self, limits):
         """Empty the group, apply the job's limits and reset the counters."""
         self.kill_all()
+        self._wait_for_memory_release()
         memory_limit = self._file("memory", "memory.limit_in_bytes")
         swap_limit = self._file("memory", "memory.memsw.limit_in_bytes")
         has_swap_accounting = os.path.exists(swap_limit)
@@ -147,6 +148,19 @@ class SlotCgroup:
         _write(self._file("pids", "pids.max"), limits.processes)
         _write(self._file("cpuacct", "cpuacct.usage"), 0)
         self._oom_kills_before = self.oom_kills()
+
+    def _wait_for_memory_release(self):
+        """A job's processes leave the group as they start to exit; their memory, and their private
+        tmpfs with it, is freed a moment later. Until it is, it would count against the next job."""
+        deadline = time.monotonic() + KILL_TIMEOUT_S
+        while held := self._unreclaimable_bytes():
+            if time.monotonic() > deadline:
+                raise CgroupError(f"{held} bytes of a finished job are still charged to {self.directories['memory']}")
+            time.sleep(0.001)
+
+    def _unreclaimable_bytes(self):
+        counters = dict(line.split() for line in _read(self._file("memory", "memory.stat")).splitlines())
+        return int(counters["rss"]) + int(counters["shmem"])
 
     def oom_kills(self):
         for line in _read(self._file("memory", "memory.oom_control")).splitlines():

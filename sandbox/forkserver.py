@@ -3,8 +3,8 @@
 It runs under bubblewrap as an unprivileged uid with a cleared environment and a read-only view
 of the interpreter, the venv and this runtime; it holds no secrets. For each job the supervisor
 sends a small JSON description plus the job's pipes (SCM_RIGHTS) over a SOCK_SEQPACKET socket.
-The server forks C1, which enters fresh user/pid/mount/net/ipc/uts namespaces and forks the job's
-init (jail.run_init, pid 1 of the new pid namespace). CUDA is never initialised here: it does not
+The server forks C1, which enters fresh user/pid/mount/net/ipc/uts namespaces, forks the job
+process (pid 1 of the new pid namespace) and reports how it ended (jail.run_reporter). CUDA is never initialised here: it does not
 survive fork, so a GPU job initialises it in its own process.
 """
 import gc
@@ -65,7 +65,8 @@ def serve(socket_fd):
 
 
 def _start_job(control, fds, clock):
-    """C1: enter the job's namespaces and fork its init; never returns."""
+    """C1: enter the job's namespaces, then fork the job process (pid 1 of its new pid namespace)
+    and report how it ended; never returns."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         uid, gid = os.getuid(), os.getgid()
@@ -74,15 +75,14 @@ def _start_job(control, fds, clock):
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
         clock["namespaces"] = time.monotonic()
-        if os.fork() == 0:
-            try:
-                jail.run_init(control, fds, clock)
-            finally:  # the init never reports a fault in C1's name: what it saw is the job's
-                os._exit(1)
     except BaseException:  # report to the supervisor as a sandbox fault, never run the job
         fault = traceback.format_exc()
         os.write(fds.status, json.dumps({"fault": fault}).encode() + b"\n")
-    os._exit(0)
+        os._exit(0)
+    try:
+        jail.run_reporter(control, fds, clock)
+    finally:  # a reporter that fails says nothing: the supervisor finds its status missing
+        os._exit(1)
 
 
 def _write(path, text):

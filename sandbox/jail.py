@@ -1,11 +1,11 @@
-"""The process tree of one job inside its namespaces: an init process and the confined job process.
+"""The process tree of one job: a reporter and the confined job process it forks.
 
-Both backends end up here. `run_init` is the job's init (pid 1 of the job's pid namespace in the
-fork server backend): it joins the slot cgroups, builds the job's private mounts when asked, forks
-the job process and reports that process's exit status on the status pipe. When it exits, the
-kernel kills whatever is left in the pid namespace; the supervisor also empties the cgroups.
-The job process sets its rlimits, drops every capability, sets no_new_privs, loads the seccomp
-filter and only then runs student code (runtime.run).
+Both backends end up here. `run_reporter` forks the job process and reports its exit status on
+the status pipe. Under the fork server the reporter is C1, outside the job's pid namespace, and
+the job process is pid 1 of that namespace: when it exits, the kernel kills whatever it left
+there. Under bubblewrap the reporter is pid 1 and the job process pid 2. The job process joins
+the slot cgroups, builds its private mounts when asked, sets its rlimits, drops every capability,
+sets no_new_privs, loads the seccomp filter and only then runs student code (runtime.run).
 """
 import json
 import math
@@ -24,11 +24,12 @@ DEVICE_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/p
                 "stderr": "/proc/self/fd/2", "ptmx": "pts/ptmx"}
 FD_LIMIT = 256
 FORK_SERVER_READY = b"ready"
-# the init's first words on the status pipe: until they arrive, no student code can have run
-INIT_STARTED = b"started\n"
+# the reporter's first words on the status pipe: until they arrive, no student code can have run
+REPORTER_STARTED = b"started\n"
 # what the job process writes on its confinement pipe before any student code runs: "1", then
-# the CLOCK_MONOTONIC times at which it started and finished confining itself
-CONFINED = struct.Struct("=cdd")
+# the CLOCK_MONOTONIC times at which it started, joined its cgroups, mounted, and was confined
+CONFINED = struct.Struct("=cdddd")
+CONFINED_CLOCK = ("job_started", "cgroups", "mounts", "confined")
 
 
 class JobFds:
@@ -40,23 +41,17 @@ class JobFds:
             setattr(self, name, fd)
 
 
-def run_init(control, fds, clock=None):
-    """Init of one job; never returns. `control` is the supervisor's JSON job description.
+def run_reporter(control, fds, clock=None):
+    """Fork the job process and report how it ended; never returns. `control` is the supervisor's
+    JSON job description.
 
     `clock` collects CLOCK_MONOTONIC readings (the clock is the same in every namespace) of the
     steps up to the job's exit; they go back on the status line as diagnostics for the bench
     (`Result.timings`), written by processes the student's code cannot reach, and no verdict
     ever reads them."""
-    clock = dict(clock or {}, init=time.monotonic())
-    os.write(fds.status, INIT_STARTED)
-    _drop_signal_handlers()
-    for procs_file in control["cgroup_procs"]:
-        with open(procs_file, "w") as handle:
-            handle.write("0")
-    clock["cgroups"] = time.monotonic()
-    if control["private_mounts"]:
-        _mount_private_filesystems(control)
-    clock["mounts"] = time.monotonic()
+    clock = dict(clock or {})
+    os.write(fds.status, REPORTER_STARTED)
+    _drop_signal_handlers_as_pid_1()
     confined_read, confined_write = os.pipe()
     job_pid = os.fork()
     if job_pid == 0:
@@ -75,24 +70,26 @@ def run_init(control, fds, clock=None):
         report = b""
     status["confined"] = len(report) == CONFINED.size and report[:1] == b"1"
     if status["confined"]:
-        _flag, clock["job_started"], clock["confined"] = CONFINED.unpack(report)
+        clock.update(zip(CONFINED_CLOCK, CONFINED.unpack(report)[1:]))
     status["clock"] = clock
     os.write(fds.status, json.dumps(status).encode() + b"\n")
     os._exit(0)
 
 
-def _drop_signal_handlers():
-    """The kernel delivers a signal from inside a pid namespace to its init only if init handles
-    it. Python installs a SIGINT handler: left in place, the job could interrupt the init that
-    reports its status (`kill(1, SIGINT)`) and turn its own run into a sandbox_error, which is
-    retried and never charged."""
+def _drop_signal_handlers_as_pid_1():
+    """The kernel delivers a signal from inside a pid namespace to its pid 1 only if it handles
+    it. Python installs a SIGINT handler: left in place, the job could interrupt (`kill(1, SIGINT)`)
+    the bubblewrap backend's reporter and turn its own run into a sandbox_error, which is retried
+    and never charged; the fork server's job process, pid 1 itself, ignores them as well."""
+    if os.getpid() != 1:
+        return
     for number in signal.valid_signals():
         if callable(signal.getsignal(number)):
             signal.signal(number, signal.SIG_DFL)
 
 
 def _wait_for(job_pid):
-    while True:  # as init we also reap orphans until the job process itself is done
+    while True:  # as pid 1 (bubblewrap) we also reap orphans until the job process itself is done
         pid, status = os.wait()
         if pid == job_pid:
             return {
@@ -137,18 +134,26 @@ def _mount_private_dev(gpu_nodes):
 
 
 def _run_job_process(control, fds, confined_write):
-    started = time.monotonic()
+    clock = [time.monotonic()]
     try:
+        _drop_signal_handlers_as_pid_1()
+        for procs_file in control["cgroup_procs"]:
+            with open(procs_file, "w") as handle:
+                handle.write("0")
+        clock.append(time.monotonic())
+        if control["private_mounts"]:
+            _mount_private_filesystems(control)
+        clock.append(time.monotonic())
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         with open("/proc/self/oom_score_adj", "w") as handle:
-            handle.write("1000")  # the OOM killer should pick the job, not its init
+            handle.write("1000")  # the OOM killer should pick the job before anything of the host's
         _wire_standard_streams(fds, confined_write)
         _set_rlimits(control["limits"])
         linux.drop_all_capabilities()
         seccomp.install()
-        os.write(confined_write, CONFINED.pack(b"1", started, time.monotonic()))
+        os.write(confined_write, CONFINED.pack(b"1", *clock, time.monotonic()))
         os.close(confined_write)
-    except BaseException as exc:  # never run the code unconfined; init reports confined=false
+    except BaseException as exc:  # never run the code unconfined; the reporter says confined=false
         os.write(2, f"sandbox: could not confine the job: {exc!r}\n".encode())
         os._exit(1)
     runtime.run(fds.input, fds.result)

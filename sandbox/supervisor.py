@@ -3,7 +3,7 @@
 Runs as root inside the grader's worker. For each job it prepares a slot cgroup, creates the
 job's pipes itself (so it reads stdout/stderr/result directly, with caps), hands the child ends
 to a backend, enforces wall time, output and CPU by killing the slot cgroup, and classifies the
-outcome from what it measured (cgroup counters, the job init's status line), never from what the
+outcome from what it measured (cgroup counters, the job reporter's status line), never from what the
 student's code claims. The result frame is decoded by the strict wire decoder as data.
 """
 import json
@@ -34,19 +34,18 @@ CANARY_JOB = Job(main="RESULT = sum(range(10))", limits=Limits(wall_s=10, cpu_s=
 CANARY_VALUE = 45
 
 # (phase, from, to): CLOCK_MONOTONIC readings of the supervisor, the fork server, C1, the job's
-# init and the job process before it runs student code (none the student's code can write)
+# the job's reporter and the job process before it runs student code (none the student's code can write)
 PHASES = (
-    ("prepare", "acquired", "sent"),  # slot cgroup, input frame, pipes, control message
-    ("fork", "sent", "forked"),  # the fork server reads the message and forks C1
+    ("prepare", "acquired", "received"),  # slot cgroup, input frame, pipes, the fork server reads the message
+    ("fork", "received", "forked"),  # C1
     ("namespaces", "forked", "namespaces"),  # unshare, id maps
-    ("init fork", "namespaces", "init"),
-    ("cgroup join", "init", "cgroups"),
+    ("job fork", "namespaces", "job_started"),
+    ("cgroup join", "job_started", "cgroups"),
     ("mounts", "cgroups", "mounts"),
-    ("job fork", "mounts", "job_started"),
-    ("confine", "job_started", "confined"),  # rlimits, capabilities, no_new_privs, seccomp
+    ("confine", "mounts", "confined"),  # rlimits, capabilities, no_new_privs, seccomp
     ("run", "confined", "result_arrived"),  # input decode, student code, result encode, first write
-    ("exit", "result_arrived", "job_exited"),  # the job process's exit, reaped by its init
-    ("report", "job_exited", "reported"),  # the init's status line reaches the supervisor
+    ("exit", "result_arrived", "job_exited"),  # the job process's exit, reaped by its reporter
+    ("report", "job_exited", "reported"),  # the reporter's status line reaches the supervisor
     ("kill", "reported", "killed"),
     ("result", "killed", "delivered"),  # drain, decode, verdict, counters
 )
@@ -106,16 +105,16 @@ class _Collected:
         self.clock = {}  # the supervisor's CLOCK_MONOTONIC readings, for Result.timings
 
     @property
-    def init_started(self):
-        return self.data["status"].startswith(jail.INIT_STARTED)
+    def reporter_started(self):
+        return self.data["status"].startswith(jail.REPORTER_STARTED)
 
     @property
     def reported(self):
-        """The init's whole status line is in: the job process has been reaped."""
-        return b"\n" in self.data["status"].removeprefix(jail.INIT_STARTED)
+        """The reporter's whole status line is in: the job process has been reaped."""
+        return b"\n" in self.data["status"].removeprefix(jail.REPORTER_STARTED)
 
     def status(self):
-        line = bytes(self.data["status"]).removeprefix(jail.INIT_STARTED).split(b"\n", 1)[0]
+        line = bytes(self.data["status"]).removeprefix(jail.REPORTER_STARTED).split(b"\n", 1)[0]
         try:
             return json.loads(line) if line else None
         except ValueError:
@@ -123,7 +122,7 @@ class _Collected:
 
 
 def _phases(collected):
-    """Seconds per phase, from the supervisor's readings and those the job's init reported."""
+    """Seconds per phase, from the supervisor's readings and those the job's reporter sent."""
     status = collected.status() or {}
     reported = status.get("clock") if type(status.get("clock")) is dict else {}
     points = {name: value for name, value in reported.items() if type(value) is float}
@@ -235,10 +234,11 @@ class Backend:
             started = time.monotonic()  # after a fork server restart, which is not the job's time
             pipes.close_child_ends()
             collected = self._collect(pipes, slot, limits, started)
-            collected.clock.update(acquired=acquired, sent=started, reported=time.monotonic())
+            collected.clock.update(acquired=acquired, reported=time.monotonic())
             if collected.reported:
-                # the init is exiting, and with it the kernel kills its whole pid namespace (forks
-                # racing the kill fail): no need to wait here, the next `prepare` of the slot does
+                # the job's pid namespace is gone (or going, with the bubblewrap backend's pid 1):
+                # the kernel kills all of it and forks racing that fail, so no need to wait here;
+                # the next `prepare` of the slot waits for the group to be empty
                 slot.send_kill()
             else:
                 slot.kill_all()
@@ -263,7 +263,7 @@ class Backend:
         return result
 
     def _collect(self, pipes, slot, limits, started):
-        """Read the job's pipes until its init exits or a limit is hit."""
+        """Read the job's pipes until its reporter has reported (or exited) or a limit is hit."""
         collected = _Collected()
         deadline = started + limits.wall_s
         with selectors.DefaultSelector() as selector:
@@ -281,11 +281,11 @@ class Backend:
                     if not self._read_into(key.fileobj, key.data, collected, limits):
                         selector.unregister(key.fileobj)
                         if key.data == "status":
-                            return collected  # init is gone: the job is over
+                            return collected  # the reporter is gone: the job is over
                     if collected.stop_reason:
                         return collected
                     if key.data == "status" and collected.reported:
-                        return collected  # the job is over; the init's own exit is not the job's time
+                        return collected  # the job is over; the reporter's own exit is not the job's time
 
     def _drain(self, pipes, collected, limits):
         """After the kill, take what the job wrote before it died (the writers are gone, EOF comes)."""
@@ -327,7 +327,7 @@ class Backend:
         status = collected.status()
         if status is not None and "fault" in status:
             raise SandboxFault(f"the sandbox could not start the job: {status['fault']}")
-        if not collected.init_started:  # whatever the timer or the counters say, no student code ran
+        if not collected.reporter_started:  # whatever the timer or the counters say, no student code ran
             raise SandboxFault(self._explain_fault(f"the sandbox did not start the job within {limits.wall_s:g} s"))
         exit_code = status.get("exit_code") if status else None
         signal_number = status.get("signal") if status else None
@@ -347,7 +347,7 @@ class Backend:
         if collected.stop_reason == "result":
             return result(Status.RUNTIME_ERROR, f"result too large (more than {_human_bytes(limits.result_bytes)})")
         if status is None:
-            raise SandboxFault(self._explain_fault("the job's init process ended without reporting a status"))
+            raise SandboxFault(self._explain_fault("the job's reporter ended without reporting a status"))
         if not status.get("confined"):
             raise SandboxFault("the job could not be confined: "
                                + collected.data["stderr"].decode("utf-8", errors="replace")[-2000:])
@@ -512,7 +512,7 @@ class BwrapBackend(Backend):
         command = host.bwrap_command(
             self._staging, ["--as-pid-1", *mounts],
             host.python_command("import json; from sandbox import jail; control = json.loads(sys.argv[1]); "
-                                "jail.run_init(control, jail.JobFds(control['fds']))", json.dumps(control)))
+                                "jail.run_reporter(control, jail.JobFds(control['fds']))", json.dumps(control)))
         procs_files = list(slot.procs_files.values())
 
         def enter_slot_then_drop_privileges():

@@ -161,8 +161,9 @@ def test_tensor_memory_bomb_is_a_memory_limit(forkserver):
 def test_infinite_loop_is_a_time_limit(backend):
     result = backend.run(Job(main="while True:\n    pass", limits=Limits(cpu_s=1, wall_s=10)))
     assert (result.status, result.error) == (Status.TIME_LIMIT, "CPU time limit 1 s exceeded")
-    # RLIMIT_CPU may fire a few ms before the cgroup's accounting (what cpu_s reports) reaches 1 s
-    assert 0.9 <= result.cpu_s < 3 and result.wall_s < 5
+    # RLIMIT_CPU may fire a few ms before the cgroup's accounting (what cpu_s reports) reaches 1 s;
+    # at the slots' low CPU weight a busy machine can stretch the wall time, not past the wall limit
+    assert 0.9 <= result.cpu_s < 3 and result.wall_s < 10
 
 
 def test_sleeping_and_ignoring_sigterm_is_a_time_limit(backend):
