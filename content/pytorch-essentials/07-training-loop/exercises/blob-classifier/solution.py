@@ -5,9 +5,9 @@ from torch import nn
 def train(x, y, epochs=300, lr=0.05):
     model = nn.Sequential(
         nn.Linear(x.shape[1], 8), nn.ReLU(),
-        nn.Linear(8, 1), nn.Sigmoid(),
+        nn.Linear(8, 1),
     )
-    loss_fn = nn.BCELoss()
+    loss_fn = nn.BCEWithLogitsLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for epoch in range(epochs):
