@@ -22,7 +22,7 @@ def test_digits_exercises_are_judged_on_held_out_accuracy_with_the_cross_entropy
     digits = [check for data in EXERCISES.values() for check in data.spec["checks"]
               if check["kind"] == "training" and check["data"]["kind"] == "digits"]
     assert len(digits) >= 6
-    assert all(check["loss"] == "cross_entropy" and check["min_holdout_accuracy"] >= 0.7 for check in digits)
+    assert all(check["loss"] == "cross_entropy" and check["min_holdout_accuracy"] >= 0.6 for check in digits)
     assert any(check["data"]["label_noise"] > 0 for check in digits)
 
 
