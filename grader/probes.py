@@ -11,14 +11,13 @@ and the data's generating parameters never enter a sandbox.
 import functools
 import gzip
 import hashlib
-import importlib.util
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy
 import torch
 
+from .datasets import DIGITS_CSV
 from .judge import DEFAULT_TOLERANCES
 from .spec import DATASETS, DIGITS_CLASSES, DIGITS_SAMPLES, PER_FEATURE_PARAMETERS
 
@@ -169,8 +168,7 @@ def load_digits() -> tuple[torch.Tensor, torch.Tensor]:
 
     Read straight from the CSV file that ships inside the package: importing sklearn costs over a second.
     """
-    package = Path(importlib.util.find_spec("sklearn").origin).parent
-    with gzip.open(package / "datasets" / "data" / "digits.csv.gz") as file:
+    with gzip.open(DIGITS_CSV) as file:
         table = numpy.loadtxt(file, delimiter=",", dtype=numpy.float32)
     if table.shape != (DIGITS_SAMPLES, 65):
         raise RuntimeError(f"scikit-learn's digits.csv.gz has shape {table.shape}, expected ({DIGITS_SAMPLES}, 65)")

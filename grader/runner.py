@@ -11,15 +11,23 @@ from django.conf import settings
 
 import sandbox
 
+from .datasets import HIDDEN_FROM_JOBS
+
 _lock = threading.Lock()
 _backend = None
+
+
+def new_backend(slots: int | None = None):
+    """A sandbox as the grader runs one: the configured kind, with the graded data sets hidden."""
+    return sandbox.create_backend(kind=settings.SANDBOX_BACKEND, slots=slots or settings.SANDBOX_SLOTS,
+                                  hidden_paths=[str(path) for path in HIDDEN_FROM_JOBS])
 
 
 def get_backend():
     global _backend
     with _lock:
         if _backend is None:
-            _backend = sandbox.create_backend(kind=settings.SANDBOX_BACKEND, slots=settings.SANDBOX_SLOTS)
+            _backend = new_backend()
             atexit.register(_backend.close)
         return _backend
 

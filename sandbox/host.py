@@ -118,8 +118,11 @@ def python_command(statement, *arguments):
     return [PYTHON, "-I", "-B", "-c", boot, *arguments]
 
 
-def bwrap_command(staging, extra_arguments, command):
-    """The bubblewrap invocation shared by both backends: a read-only root with only what Python needs."""
+def bwrap_command(staging, extra_arguments, command, hidden_paths=()):
+    """The bubblewrap invocation shared by both backends: a read-only root with only what Python needs.
+
+    Each of `hidden_paths` (directories inside what is bound, e.g. a data set a package ships whose
+    labels are a grader's hidden evidence) is covered by an empty read-only tmpfs."""
     arguments = [bwrap_path(), "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
                  "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
     for name, value in ENVIRONMENT.items():
@@ -134,6 +137,8 @@ def bwrap_command(staging, extra_arguments, command):
                   "--ro-bind", VENV, VENV,
                   "--ro-bind", staging, RUNTIME_MOUNT,
                   "--proc", "/proc", "--dev", "/dev", "--chdir", "/"]
+    for path in hidden_paths:
+        arguments += ["--tmpfs", path, "--remount-ro", path]
     # the root and /dev stay read-only: nothing a job could write there would be its own
     return arguments + extra_arguments + ["--remount-ro", "/dev", "--remount-ro", "/", "--", *command]
 

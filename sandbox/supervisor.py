@@ -134,9 +134,13 @@ def _phases(collected):
 class Backend:
     """Runs jobs at most `slots` at a time. Subclasses say how a job's process tree is started."""
 
-    def __init__(self, slots=2, uid=65534):
+    def __init__(self, slots=2, uid=65534, hidden_paths=()):
         if slots < 1:
             raise ValueError("slots must be >= 1")
+        missing = [path for path in hidden_paths if not os.path.isdir(path)]
+        if missing:
+            raise ValueError(f"hidden_paths must be directories that exist: {missing}")
+        self.hidden_paths = tuple(hidden_paths)  # covered by an empty tmpfs in every job
         found = host.problems(uid)
         if found:
             raise IsolationUnavailable("the sandbox cannot isolate jobs on this host: " + "; ".join(found))
@@ -371,8 +375,8 @@ class Backend:
 class ForkServerBackend(Backend):
     """Jobs are forked from one warm, unprivileged, namespaced interpreter (the default)."""
 
-    def __init__(self, slots=2, uid=65534):
-        super().__init__(slots, uid)
+    def __init__(self, slots=2, uid=65534, hidden_paths=()):
+        super().__init__(slots, uid, hidden_paths)
         self._server = None
         self._server_lock = threading.Lock()
         self._sandbox_errors_in_a_row = 0
@@ -393,7 +397,7 @@ class ForkServerBackend(Backend):
             self._staging,
             ["--tmpfs", "/tmp", "--dir", "/work", *bind_slot_cgroups, *host.gpu_arguments(self._gpu_nodes)],
             host.python_command("from sandbox.forkserver import serve; serve(int(sys.argv[1]))",
-                                str(server_end.fileno())))
+                                str(server_end.fileno())), self.hidden_paths)
         log = tempfile.TemporaryFile()
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env={},
@@ -512,7 +516,8 @@ class BwrapBackend(Backend):
         command = host.bwrap_command(
             self._staging, ["--as-pid-1", *mounts],
             host.python_command("import json; from sandbox import jail; control = json.loads(sys.argv[1]); "
-                                "jail.run_reporter(control, jail.JobFds(control['fds']))", json.dumps(control)))
+                                "jail.run_reporter(control, jail.JobFds(control['fds']))", json.dumps(control)),
+            self.hidden_paths)
         procs_files = list(slot.procs_files.values())
 
         def enter_slot_then_drop_privileges():
@@ -534,8 +539,10 @@ class BwrapBackend(Backend):
 BACKENDS = {"forkserver": ForkServerBackend, "bwrap": BwrapBackend}
 
 
-def create_backend(kind="forkserver", slots=2, uid=65534):
-    """A ready backend; raises IsolationUnavailable (naming what is missing) rather than run unsandboxed."""
+def create_backend(kind="forkserver", slots=2, uid=65534, hidden_paths=()):
+    """A ready backend; raises IsolationUnavailable (naming what is missing) rather than run unsandboxed.
+
+    `hidden_paths`: directories no job may read (they appear empty), e.g. data sets whose labels grade."""
     if kind not in BACKENDS:
         raise ValueError(f"kind must be one of {sorted(BACKENDS)}, got {kind!r}")
-    return BACKENDS[kind](slots=slots, uid=uid)
+    return BACKENDS[kind](slots=slots, uid=uid, hidden_paths=hidden_paths)

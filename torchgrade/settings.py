@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+import sandbox
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TORCHGRADE_VAR_DIR", BASE_DIR / "var"))
 
@@ -193,7 +195,10 @@ GRADER_MAX_CODE_BYTES = 64 * 1024
 # submission, so grading runs only the student's code; refilled in the background below half.
 GRADER_REFERENCE_POOL_SIZE = int(os.environ.get("GRADER_REFERENCE_POOL_SIZE", 50))
 SANDBOX_BACKEND = os.environ.get("SANDBOX_BACKEND", "forkserver")
-SANDBOX_SLOTS = int(os.environ.get("SANDBOX_SLOTS", 2))
+# Jobs at once per Celery pool process (each has its own sandbox): by default the cores less one,
+# at least one (sandbox.default_slots). A worker runs one pool process per core unless told
+# otherwise (--concurrency), so a host runs concurrency x slots jobs at most: size them together.
+SANDBOX_SLOTS = int(os.environ.get("SANDBOX_SLOTS", 0)) or sandbox.default_slots()
 
 # Prometheus metrics (torchgrade/metrics.py). The web's /metrics answers only to this bearer token
 # (none set: 404). Each worker's main process serves its pool processes' figures on
