@@ -92,7 +92,7 @@ class TrainingSpecTestCase(SimpleTestCase):
                             for p in problems), problems)
 
     def test_the_loss_is_one_the_trusted_side_computes_and_fits_the_data(self):
-        self.assertIn("exercise.yaml:5: 'loss' must be one of mse, bce, bce_with_logits, got 'hinge'",
+        self.assertIn("exercise.yaml:5: 'loss' must be one of mse, bce, bce_with_logits, cross_entropy, got 'hinge'",
                       self.problems(["data: {kind: blobs}", "loss: hinge"]))
         self.assertIn("exercise.yaml:5: loss bce needs 0/1 labels: data of kind blobs",
                       self.problems(["data: {kind: linear}", "loss: bce"]))
@@ -105,5 +105,5 @@ class TrainingSpecTestCase(SimpleTestCase):
         self.assertEqual(read(TRAINING_CHECK + "        data: {kind: linear}\n")["checks"][0]["loss"], "mse")
 
     def test_accuracy_needs_class_labels(self):
-        self.assertIn("exercise.yaml:5: min_holdout_accuracy needs class labels: data of kind blobs",
+        self.assertIn("exercise.yaml:5: min_holdout_accuracy needs class labels: data of kind blobs or digits",
                       self.problems(["data: {kind: linear}", "min_holdout_accuracy: 0.9"]))
