@@ -87,7 +87,7 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # How many of this process's backend's fork-server restarts FORK_SERVER_RESTARTS already counts
 # (grader.runner gives each process one backend).
-_restarts_counted = 0
+_restarts_counted: dict[int, int] = {}  # per backend (by id): restarts already counted
 
 
 def record_claim(submission) -> None:
@@ -115,11 +115,11 @@ def record_evaluation(evaluation, began: float) -> None:
 
 
 def count_fork_server_restarts(backend) -> None:
-    """Count the fork servers `backend` replaced since the last call."""
-    global _restarts_counted
-    if backend.server_restarts > _restarts_counted:
-        FORK_SERVER_RESTARTS.inc(backend.server_restarts - _restarts_counted)
-        _restarts_counted = backend.server_restarts
+    """Count the fork servers `backend` replaced since the last call for it."""
+    counted = _restarts_counted.get(id(backend), 0)
+    if backend.server_restarts > counted:
+        FORK_SERVER_RESTARTS.inc(backend.server_restarts - counted)
+        _restarts_counted[id(backend)] = backend.server_restarts
 
 
 def worker_registry() -> CollectorRegistry:
