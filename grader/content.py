@@ -8,6 +8,9 @@
     exercises/<slug>/provided.py     optional helper module the student's code may `import provided`:
                                      shown read-only on the exercise page, stored in the spec
                                      (spec["provided"]) so that it belongs to the exercise version
+    exercises/<slug>/alternatives/*.py, mistakes/*.py
+                                     self-tests (grader.selftest), stored in spec["selftests"] so
+                                     that validation runs them wherever it runs
 """
 
 import ast
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from courses.loader import SLUG_RE, ChapterExtension, load_yaml
 
 from .models import Exercise, ExerciseValidation
+from .selftest import ALTERNATIVES, MISTAKES
 from .spec import read_spec
 
 FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
@@ -71,6 +75,15 @@ def read_exercise(exercise_dir, problems) -> ExerciseData | None:
             return None
         check_python(provided_path, provided, problems)
         spec["provided"] = {PROVIDED_FILE: provided}
+    selftests = {}
+    for kind in (ALTERNATIVES, MISTAKES):
+        for path in sorted((exercise_dir / kind).glob("*.py")):
+            text = read_text(path, problems)
+            if text is not None:
+                check_python(path, text, problems)
+                selftests[f"{kind}/{path.name}"] = text
+    if selftests:
+        spec["selftests"] = selftests
     return ExerciseData(
         slug=exercise_dir.name, spec=spec, spec_source=texts["exercise.yaml"],
         prompt=texts["prompt.md"], starter=texts["starter.py"], solution=texts["solution.py"],
@@ -134,8 +147,9 @@ class ExercisesExtension(ChapterExtension):
             spec_source = with_published(version.spec_source, exercise.published)
             files = {"exercise.yaml": spec_source, "prompt.md": exercise.prompt,
                      "starter.py": exercise.starter_code, "solution.py": version.solution_code,
-                     **version.spec.get("provided", {})}
+                     **version.spec.get("provided", {}), **version.spec.get("selftests", {})}
             for name, text in files.items():
+                (target / name).parent.mkdir(exist_ok=True)
                 (target / name).write_text(text, encoding="utf-8")
 
     section_template = "grader/chapter_exercises.html"

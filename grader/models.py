@@ -549,7 +549,9 @@ class ExerciseValidation(models.Model):
     def request(cls, exercise: Exercise, actor=None) -> "ExerciseValidation":
         """Validate the exercise's current version in the background (a worker of its queue)."""
         validation = cls.objects.create(version=exercise.current_version, requested_by=actor)
-        transaction.on_commit(lambda: jobs.validate_exercise_task.apply_async((validation.pk,), queue=exercise.queue))
+        # Behind students' submissions: with its self-tests a validation takes a worker for a while.
+        transaction.on_commit(lambda: jobs.validate_exercise_task.apply_async(
+            (validation.pk,), queue=exercise.queue, priority=settings.GRADER_BACKGROUND_PRIORITY))
         return validation
 
     @classmethod

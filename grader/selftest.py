@@ -5,6 +5,10 @@
                                          each must fail, on every seed tried, and it must lose points:
                                          # fails: No loops, Matches the reference
 
+The files travel with the exercise version (`spec["selftests"]`, read by grader.content), so
+validation runs them wherever it runs: validate_course, import_course --validate, the admin's
+Validate button. The reference runs once per seed; every file is judged against its answers.
+
 An exercise whose checks let a shortcut through, or refuse a valid formulation, says so here before a
 student finds out. Each file is graded by `evaluate`, exactly as a student's submission would be, on
 several seeds (derived deterministically by `selftest_seeds`, so a CI run is reproducible), and every
@@ -18,13 +22,8 @@ any submission. Plain Python, no Django, so validation, the admin and the tests 
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .evaluation import Evaluation, evaluate
-
-if TYPE_CHECKING:  # grader.content reads the database models; this module must not import Django
-    from .content import ExerciseData
+from .evaluation import Evaluation, evaluate, run_reference
 
 ALTERNATIVES = "alternatives"
 MISTAKES = "mistakes"
@@ -44,8 +43,8 @@ def selftest_seeds(count: int = DEFAULT_SEED_COUNT) -> list[int]:
 class Finding:
     """One verdict that differs from what its file expects, on the first seed where it did."""
 
-    path: Path
-    seed: int | None  # None when the file could not be run (unreadable, no `# fails:` line)
+    path: str  # as the folder names it: alternatives/x.py, mistakes/y.py
+    seed: int | None  # None when the file could not be run (no `# fails:` line)
     message: str  # "path: expected full marks, got 8/10 (check ...)"
 
     def __str__(self) -> str:
@@ -68,44 +67,36 @@ class SelftestReport:
         return not self.findings
 
 
-def run_selftests(folder: Path, exercise: "ExerciseData", backend,
-                  seeds: Sequence[int] | None = None) -> SelftestReport:
-    """Grade every file of `folder`'s alternatives/ and mistakes/ against `exercise` on `seeds`.
+def run_selftests(spec: dict, solution_code: str, backend, seeds: Sequence[int] | None = None,
+                  label: str = "") -> SelftestReport:
+    """Grade every self-test file of `spec` (`spec["selftests"]`) on `seeds`; each finding's
+    message starts with `label` + the file's name (e.g. the exercise folder's path and a slash).
 
     Raises SandboxUnavailable (ours, retry) or ReferenceFailed (the exercise itself is broken), as
     `evaluate` does: neither says anything about the self-tests.
     """
     seeds = tuple(selftest_seeds() if seeds is None else seeds)
-    alternatives, mistakes = _python_files(folder / ALTERNATIVES), _python_files(folder / MISTAKES)
-    check_names = [check["name"] for check in exercise.spec["checks"]]
-    findings = []
-    for path in alternatives:
-        findings += _selftest(path, exercise, backend, seeds, _alternative_judge(path))
-    for path in mistakes:
-        findings += _selftest(path, exercise, backend, seeds, _mistake_judge(path, check_names))
-    return SelftestReport(len(alternatives), len(mistakes), seeds, tuple(findings))
-
-
-def _python_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.py")) if folder.is_dir() else []
-
-
-def _selftest(path: Path, exercise: "ExerciseData", backend, seeds: tuple[int, ...], judge: Judge) -> list[Finding]:
-    """Run one file on each seed until a verdict differs."""
-    try:
-        code = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return [Finding(path, None, f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    if problems := judge(code, None):
-        return [Finding(path, None, message) for message in problems]
+    files = spec.get("selftests", {})
+    check_names = [check["name"] for check in spec["checks"]]
+    judges = {name: _alternative_judge(label + name) if name.startswith(f"{ALTERNATIVES}/")
+              else _mistake_judge(label + name, check_names) for name in files}
+    # A mistake without a usable `# fails:` line is reported before it runs.
+    findings = {name: [Finding(name, None, message) for message in judges[name](code, None)]
+                for name, code in files.items()}
     for seed in seeds:
-        evaluation = evaluate(exercise.spec, exercise.solution, code, seed, backend)
-        if problems := judge(code, evaluation):
-            return [Finding(path, seed, message) for message in problems]
-    return []
+        pending = [name for name in files if not findings[name]]
+        if not pending:
+            break
+        reference = run_reference(spec, solution_code, seed, backend)
+        for name in pending:
+            evaluation = evaluate(spec, solution_code, files[name], seed, backend, reference_answers=reference)
+            findings[name] = [Finding(name, seed, message) for message in judges[name](files[name], evaluation)]
+    count = {kind: sum(name.startswith(f"{kind}/") for name in files) for kind in (ALTERNATIVES, MISTAKES)}
+    return SelftestReport(count[ALTERNATIVES], count[MISTAKES], seeds,
+                          tuple(finding for name in sorted(files) for finding in findings[name]))
 
 
-def _alternative_judge(path: Path) -> Judge:
+def _alternative_judge(path: str) -> Judge:
     """An alternative's problem: it lost points."""
 
     def judge(code: str, evaluation: Evaluation | None) -> list[str]:
@@ -118,7 +109,7 @@ def _alternative_judge(path: Path) -> Judge:
     return judge
 
 
-def _mistake_judge(path: Path, check_names: list[str]) -> Judge:
+def _mistake_judge(path: str, check_names: list[str]) -> Judge:
     """A mistake's problems: its `# fails:` line is missing or names no check, a named check passed,
     or it kept every point."""
 

@@ -1,5 +1,6 @@
 """Validate an exercise before students see it: the reference solution must score full marks
-through the real grader, and the starter code must not."""
+through the real grader, the starter code must not, and its self-tests (grader.selftest) must be
+judged as they expect. Validation grades on a seed of its own, never from the reference pool."""
 
 import time
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from .checks import ReferenceFailed
 from .evaluation import evaluate
 from .runner import get_backend
+from .selftest import run_selftests
 
 
 @dataclass
@@ -31,8 +33,7 @@ class Validation:
 
 def run_code(version, code, seed, backend):
     began = time.monotonic()
-    # Never from the reference pool: validation checks the reference itself, on its own seed.
-    evaluation = evaluate(version.spec, version.solution_code, code, seed, backend or get_backend())
+    evaluation = evaluate(version.spec, version.solution_code, code, seed, backend)
     return CodeRun(
         score=evaluation.score, max_score=evaluation.max_score, seconds=time.monotonic() - began,
         peak_memory_bytes=evaluation.peak_memory_bytes,
@@ -40,11 +41,16 @@ def run_code(version, code, seed, backend):
     )
 
 
-def validate(version, starter_code, backend=None, seed=20261123):
-    """Raises SandboxUnavailable when the sandbox fails on our side: that says nothing of the exercise."""
+def validate(version, starter_code, backend=None, seed=20261123, selftest_label=""):
+    """The reference must score full marks, the starter must not, and the self-tests' alternatives and
+    mistakes must be judged as they expect (their messages start with `selftest_label`).
+
+    Raises SandboxUnavailable when the sandbox fails on our side: that says nothing of the exercise."""
+    backend = backend or get_backend()
     try:
         reference = run_code(version, version.solution_code, seed, backend)
         starter = run_code(version, starter_code, seed, backend)
+        selftests = run_selftests(version.spec, version.solution_code, backend, label=selftest_label)
     except ReferenceFailed as exc:
         return Validation(None, None, [str(exc)])
     problems = []
@@ -52,4 +58,5 @@ def validate(version, starter_code, backend=None, seed=20261123):
         problems.append("the reference solution does not score full marks:\n  " + "\n  ".join(reference.failures))
     if starter.score >= starter.max_score:
         problems.append("the starter code already scores full marks")
+    problems += selftests.problems
     return Validation(reference, starter, problems)

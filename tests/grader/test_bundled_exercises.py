@@ -1,5 +1,6 @@
 """Every exercise that ships with the course is sound: its reference solution scores full marks
-through the real sandbox and grader, and its starter code does not."""
+through the real sandbox and grader, its starter code does not, and its self-tests (at least 2
+alternatives and 3 mistakes) are judged as they expect, on the self-tests' seeds."""
 
 from types import SimpleNamespace
 
@@ -23,10 +24,12 @@ def test_chapters_2_to_7_have_at_least_ten_exercises_covering_every_check_kind()
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter,data", EXERCISES, ids=[f"{c}/{d.slug}" for c, d in EXERCISES])
-def test_the_reference_scores_full_marks_and_the_starter_does_not(chapter, data, grading_backend):
+def test_it_validates_with_its_alternatives_and_mistakes(chapter, data, grading_backend):
     version = SimpleNamespace(spec=data.spec, solution_code=data.solution,
                               max_score=sum(check["points"] for check in data.spec["checks"]))
-    result = validate(version, data.starter, backend=grading_backend)
-    assert result.ok, result.problems
+    result = validate(version, data.starter, backend=grading_backend, selftest_label=f"{data.slug}/")
+    assert result.ok, "\n".join(result.problems)
+    kinds = [name.split("/")[0] for name in data.spec["selftests"]]
+    assert (kinds.count("alternatives") >= 2, kinds.count("mistakes") >= 3) == (True, True), kinds
     assert result.reference.score == result.reference.max_score
     assert result.starter.score < result.starter.max_score

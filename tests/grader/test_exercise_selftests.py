@@ -1,42 +1,34 @@
-"""Self-tested exercises: every bundled exercise's alternatives get full marks and its mistakes fail the
-checks they name, through the real sandbox; and grader.selftest reports each verdict that differs."""
+"""grader.selftest reports each verdict of an exercise's alternatives and mistakes that differs from
+what the file expects (the bundled exercises' own self-tests run in test_bundled_exercises)."""
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from courses.loader import Problems
-from grader.content import ExerciseData, read_exercise
+from grader.content import read_exercise
 from grader.selftest import parse_fails, run_selftests, selftest_seeds
 from tests.grader.factories import OUTER_SOLUTION, OUTER_SPEC, read
 
-BUNDLED = sorted((settings.COURSE_CONTENT_DIR / "pytorch-essentials").glob("*/exercises/*/exercise.yaml"))
+def fixture_spec(files: dict[str, str]) -> dict:
+    """The outer-product fixture exercise with `files` as its alternatives/ and mistakes/."""
+    return {**read(OUTER_SPEC), "selftests": files}
 
 
-def bundled(folder: Path) -> ExerciseData:
-    problems = Problems()
-    exercise = read_exercise(folder, problems)
-    assert not problems, list(map(str, problems))
-    return exercise
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("folder", [path.parent for path in BUNDLED], ids=[path.parent.name for path in BUNDLED])
-def test_every_alternative_gets_full_marks_and_every_mistake_fails_its_checks(folder, grading_backend):
-    report = run_selftests(folder, bundled(folder), grading_backend, selftest_seeds(3))
-    assert report.problems == []
-    assert report.alternatives >= 2 and report.mistakes >= 3, (report.alternatives, report.mistakes)
-
-
-def fixture_exercise(folder: Path, files: dict[str, str]) -> ExerciseData:
+def test_an_exercise_folder_carries_its_self_tests_with_its_version(tmp_path):
+    folder = tmp_path / "outer"
+    files = {"exercise.yaml": OUTER_SPEC, "prompt.md": "-", "starter.py": "x = 1\n", "solution.py": OUTER_SOLUTION,
+             "alternatives/broadcast.py": BROADCAST, "mistakes/elementwise.py": "# fails: Examples\n" + ELEMENTWISE}
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
-    return ExerciseData(slug="outer", spec=read(OUTER_SPEC), spec_source=OUTER_SPEC, prompt="",
-                        starter="", solution=OUTER_SOLUTION)
+    problems = Problems()
+    exercise = read_exercise(folder, problems)
+    assert not problems
+    assert exercise.spec["selftests"] == {"alternatives/broadcast.py": BROADCAST,
+                                          "mistakes/elementwise.py": "# fails: Examples\n" + ELEMENTWISE}
 
 
 BROADCAST = "import torch\n\n\ndef outer(a, b):\n    return a[:, None] * b[None, :]\n"
@@ -46,7 +38,7 @@ ELEMENTWISE = "import torch\n\n\ndef outer(a, b):\n    return a * b\n"
 
 @pytest.mark.slow
 def test_it_reports_each_verdict_that_differs_in_its_exact_words(tmp_path, grading_backend):
-    exercise = fixture_exercise(tmp_path, {
+    spec = fixture_spec({
         "alternatives/broadcast.py": BROADCAST,
         "alternatives/uses_torch_outer.py": TORCH_OUTER,
         "mistakes/elementwise.py": "# fails: Examples, Random vectors\n" + ELEMENTWISE,
@@ -54,7 +46,7 @@ def test_it_reports_each_verdict_that_differs_in_its_exact_words(tmp_path, gradi
         "mistakes/misnamed.py": "# fails: Examples, No outer\n" + ELEMENTWISE,
         "mistakes/unlabelled.py": ELEMENTWISE,
     })
-    report = run_selftests(tmp_path, exercise, grading_backend, selftest_seeds(2))
+    report = run_selftests(spec, OUTER_SOLUTION, grading_backend, selftest_seeds(2), label=f"{tmp_path}/")
     checks = '(checks: "Examples", "Random vectors", "No torch.outer")'
     assert sorted(report.problems) == sorted([
         f"{tmp_path}/alternatives/uses_torch_outer.py: expected full marks, got 5/6 "
@@ -65,23 +57,24 @@ def test_it_reports_each_verdict_that_differs_in_its_exact_words(tmp_path, gradi
         f'as "# fails: <check name>" {checks}',
     ])
     assert (report.alternatives, report.mistakes, report.seeds) == (2, 4, tuple(selftest_seeds(2)))
-    seeds = {finding.path.name: finding.seed for finding in report.findings}
-    assert seeds == {"uses_torch_outer.py": report.seeds[0], "correct_after_all.py": report.seeds[0],
-                     "misnamed.py": None, "unlabelled.py": None}
+    seeds = {finding.path: finding.seed for finding in report.findings}
+    assert seeds == {"alternatives/uses_torch_outer.py": report.seeds[0],
+                     "mistakes/correct_after_all.py": report.seeds[0],
+                     "mistakes/misnamed.py": None, "mistakes/unlabelled.py": None}
 
 
 @pytest.mark.slow
 def test_a_hidden_check_is_reported_with_the_reason_staff_see(tmp_path, grading_backend):
-    exercise = fixture_exercise(tmp_path, {"alternatives/off_by_one.py": BROADCAST.replace("]\n", "] + 1\n")})
-    [problem] = run_selftests(tmp_path, exercise, grading_backend, selftest_seeds(1)).problems
+    spec = fixture_spec({"alternatives/off_by_one.py": BROADCAST.replace("]\n", "] + 1\n")})
+    [problem] = run_selftests(spec, OUTER_SOLUTION, grading_backend, selftest_seeds(1), label=f"{tmp_path}/").problems
     assert problem.startswith(f"{tmp_path}/alternatives/off_by_one.py: expected full marks, got 1/6 "
                               "(check \"Examples\": Wrong result for inputs (")
     assert '; check "Random vectors": Wrong result on a randomly drawn input:)' in problem
     assert "Failed on a hidden test" not in problem
 
 
-def test_an_exercise_without_self_tests_has_nothing_to_report(tmp_path):
-    report = run_selftests(tmp_path, fixture_exercise(tmp_path, {}), backend=None)
+def test_an_exercise_without_self_tests_has_nothing_to_report():
+    report = run_selftests(read(OUTER_SPEC), OUTER_SOLUTION, backend=None)
     assert (report.ok, report.alternatives, report.mistakes, report.problems) == (True, 0, 0, [])
 
 

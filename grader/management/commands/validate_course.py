@@ -8,8 +8,9 @@ from grader.validation import validate
 
 
 class Command(BaseCommand):
-    help = ("Check a course folder and run every exercise's reference solution (must score full marks) "
-            "and starter code (must not) through the real sandbox; warn of checks a shortcut could pass.")
+    help = ("Check a course folder and run every exercise's reference solution (must score full marks), "
+            "starter code (must not) and self-tests (alternatives/ get full marks, mistakes/ fail the checks "
+            "they name) through the real sandbox; warn of checks a shortcut could pass.")
 
     def add_arguments(self, parser):
         parser.add_argument("folder")
@@ -29,7 +30,8 @@ class Command(BaseCommand):
                     spec=data.spec, solution_code=data.solution,
                     max_score=sum(c["points"] for c in data.spec["checks"]),
                 )
-                result = validate(version, data.starter)
+                folder = chapter.folder / "exercises" / data.slug
+                result = validate(version, data.starter, selftest_label=f"{folder}/")
                 name = f"{chapter.slug}/{data.slug}"
                 if result.ok:
                     ref, start = result.reference, result.starter
