@@ -23,6 +23,7 @@ CPU_QUOTA_US = 100_000
 # idle core still goes to the jobs whatever their weight.
 CPU_SHARES = 128
 PARENT = "torchgrade"
+LEFTOVER_BYTES = 1 << 20  # at most this much of a finished job may still be charged when the next one starts
 KILL_TIMEOUT_S = 5.0
 
 
@@ -151,9 +152,13 @@ class SlotCgroup:
 
     def _wait_for_memory_release(self):
         """A job's processes leave the group as they start to exit; their memory, and their private
-        tmpfs with it, is freed a moment later. Until it is, it would count against the next job."""
+        tmpfs with it, is freed a moment later. Until it is, it would count against the next job.
+
+        A few pages may stay for a second or two (the kernel tears a finished job's mount namespace
+        down later, with the source files written into its /work): up to LEFTOVER_BYTES is not
+        worth the wait, which would otherwise hold every grading up by that much."""
         deadline = time.monotonic() + KILL_TIMEOUT_S
-        while held := self._unreclaimable_bytes():
+        while (held := self._unreclaimable_bytes()) > LEFTOVER_BYTES:
             if time.monotonic() > deadline:
                 raise CgroupError(f"{held} bytes of a finished job are still charged to {self.directories['memory']}")
             time.sleep(0.001)
