@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition
 
 from courses.views import get_chapter
 
@@ -118,7 +120,20 @@ def page_update(submission):
     }
 
 
+def status_etag(request, submission_id):
+    """What the polled fragment of the user's own unfinished submission shows: its status and its
+    place in the queue. The browser sends it back (If-None-Match) and gets a 304 while it holds,
+    so a second's poll costs two small queries, not a render. None (always render) otherwise."""
+    submission = Submission.objects.select_related("exercise").filter(pk=submission_id, user_id=request.user.pk).first()
+    if submission is None or submission.finished:
+        return None
+    waiting_for_gpu = submission.exercise.queue == "gpu" and not WorkerHeartbeat.serving("gpu")
+    return f"{submission.status}-{submission.queue_position()}-{int(waiting_for_gpu)}"
+
+
 @login_required
+@cache_control(no_cache=True, private=True)
+@condition(etag_func=status_etag)
 def submission_status(request, submission_id):
     """The status fragment, polled every second until the grade is in; the poll that finds it
     finished also refreshes the exercise page's history."""

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from grader.models import CheckResult, Grade, Submission, WorkerHeartbeat
 from tests.base import BaseTestCase
@@ -64,8 +67,6 @@ class SubmissionPageTestCase(BaseTestCase):
         self.assertContains(self.client.get(self.url), "Waiting for a GPU worker")
 
     def test_it_stops_saying_so_once_a_gpu_worker_is_online(self):
-        from django.utils import timezone
-
         self.exercise.device = "cuda"
         self.exercise.save()
         WorkerHeartbeat.objects.create(hostname="gpu1", queues=["gpu"], last_seen=timezone.now())
@@ -75,9 +76,33 @@ class SubmissionPageTestCase(BaseTestCase):
     def test_polling_a_running_submission_does_not_rebuild_the_history(self):
         self.login(self.alice)
         self.client.get(self.url + "status/")
-        with self.assertNumQueries(5):  # session, user, submission, grade, queue position
+        # session, user; the ETag's submission and queue position; the view's submission, grade, queue position
+        with self.assertNumQueries(7):
             r = self.client.get(self.url + "status/")
         self.assertNotContains(r, 'id="history"')
+
+    def test_a_poll_that_finds_nothing_new_is_a_304_without_a_render(self):
+        self.login(self.alice)
+        first = self.client.get(self.url + "status/")
+        self.assertEqual(first["Cache-Control"], "no-cache, private")
+        with self.assertNumQueries(4):  # session, user, the submission, its queue position
+            again = self.client.get(self.url + "status/", HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertEqual((again.status_code, again.content), (304, b""))
+        Submission.objects.create(user=self.bob, exercise=self.exercise, version=self.exercise.current_version,
+                                  code="x", created_at=self.submission.created_at - timedelta(seconds=1))
+        moved = self.client.get(self.url + "status/", HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertContains(moved, "Position 2 in the queue")
+
+    def test_a_finished_submission_always_renders_and_others_never_get_a_304(self):
+        self.login(self.alice)
+        etag = self.client.get(self.url + "status/")["ETag"]
+        self.login(self.bob)
+        self.assertEqual(self.client.get(self.url + "status/", HTTP_IF_NONE_MATCH=etag).status_code, 404)
+        Submission.objects.filter(pk=self.submission.pk).update(status="graded")
+        self.login(self.alice)
+        response = self.client.get(self.url + "status/", HTTP_IF_NONE_MATCH=etag)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("ETag", response)
 
     def test_the_poll_that_finds_it_graded_refreshes_the_history(self):
         self.submission.status = "graded"
