@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from courses.loader import SLUG_RE, ChapterExtension, load_yaml
 
 from .models import Exercise, ExerciseValidation
-from .selftest import ALTERNATIVES, MISTAKES
-from .spec import read_spec
+from .spec import ALTERNATIVES, MISTAKES, read_spec
 
 FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
 PROVIDED_FILE = "provided.py"

@@ -24,9 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .evaluation import Evaluation, evaluate, run_reference
+from .spec import ALTERNATIVES, MISTAKES
 
-ALTERNATIVES = "alternatives"
-MISTAKES = "mistakes"
 FAILS_PREFIX = "# fails:"
 DEFAULT_SEED_COUNT = 3
 # The problems of one file's run; called with None before any run (a malformed `# fails:` line).

@@ -24,6 +24,9 @@ from courses.loader import require_text
 
 from .api_check import SYNTAX
 
+# An exercise folder's self-tests (grader.selftest): other correct solutions, and mistakes.
+ALTERNATIVES, MISTAKES = "alternatives", "mistakes"
+
 ENTRY_KINDS = ("function", "module", "training")
 CHECK_KINDS = ("value", "gradient", "distribution", "training", "structure", "api")
 DEVICES = ("cpu", "cuda", "any")
