@@ -82,7 +82,7 @@ def main():
     from courses.models import Chapter, Course
     from grader import jobs
     from grader.models import Exercise, ReferenceAnswers, Submission, WorkerHeartbeat
-    from grader.spec import read_spec
+    from judging.spec import read_spec
     from torchgrade.celery import app
 
     call_command("migrate", verbosity=0)

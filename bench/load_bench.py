@@ -167,7 +167,7 @@ def main():
                 "answer": {q.key: q.options.first().key for q in quiz_chapter.questions.all()}}
         exercise = Exercise.objects.select_related("current_version").get(slug=EXERCISE)
         spec = exercise.current_version.spec
-        solution = next(code for name, code in sorted(spec["selftests"].items()) if name.startswith("alternatives/"))
+        solution = next(code for name, code in sorted(spec.selftests.items()) if name.startswith("alternatives/"))
         with celery_app.connection_for_write() as connection:
             connection.default_channel.queue_purge("cpu")  # every priority's list
 

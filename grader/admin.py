@@ -7,7 +7,6 @@ published.
 """
 
 import json
-import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,45 +19,24 @@ from django.views.decorators.http import require_POST
 from courses.admin import CourseScopedAdmin, SourceText, unpublish
 from courses.loader import Problems, load_yaml
 
-from .content import check_python
+from judging.reader import read_spec
+
+from .content import check_python, set_top_level
 from .models import Exercise, ExerciseValidation
-from .spec import read_spec
 
 CODE_WIDGET = forms.Textarea(attrs={"rows": 16, "cols": 100, "spellcheck": "false", "class": "code"})
 
 # The exercise's fields that exercise.yaml declares too, and where the spec keeps them.
 SPEC_FIELDS = {
-    "title": lambda spec: spec["title"],
-    "device": lambda spec: spec["device"],
-    "max_attempts": lambda spec: spec["attempts"]["max"],
-    "min_interval_s": lambda spec: spec["attempts"]["min_interval_s"],
+    "title": lambda spec: spec.title,
+    "device": lambda spec: spec.device,
+    "max_attempts": lambda spec: spec.attempts.max,
+    "min_interval_s": lambda spec: spec.attempts.min_interval_s,
 }
 
 
 def problem_lines(problems):
     return [f"Line {problem.line}: {problem.message}" for problem in problems]
-
-
-def set_top_level(source, key, value):
-    """The YAML text with the top-level `key` (and the lines indented under it) set to `value`."""
-    line = f"{key}: {value}"
-    pattern = re.compile(rf"^{key}:.*(?:\n[ \t]+.*)*", re.M)
-    if pattern.search(source):
-        return pattern.sub(lambda match: line, source, count=1)
-    return f"{source.rstrip()}\n{line}\n"
-
-
-def publish_refusal(exercise):
-    """Why the exercise cannot be published now, or None when it can."""
-    if exercise.can_publish():
-        return None
-    validation = exercise.latest_validation()
-    number = exercise.current_version.number
-    if validation is None:
-        return f"version {number} has not been validated: validate it, then publish."
-    if validation.status == validation.PENDING:
-        return f"the validation of version {number} is still running."
-    return f"version {number} failed validation: {validation.problems}"
 
 
 class ExerciseForm(forms.ModelForm):
@@ -105,11 +83,9 @@ class ExerciseForm(forms.ModelForm):
         if problems:
             self.add_error("spec_source", problem_lines(problems))
             return None
-        # provided.py is not edited here: it stays what the exercise folder gave the current version.
+        # provided.py and the self-tests are not edited here: they stay what the exercise folder gave.
         current = self.instance.current_version if self.instance.pk else None
-        if current is not None and "provided" in current.spec:
-            spec["provided"] = current.spec["provided"]
-        return spec
+        return spec if current is None else spec.with_files(current.spec.provided, current.spec.selftests)
 
     def clean(self):
         cleaned = super().clean()
@@ -131,15 +107,13 @@ class ExerciseForm(forms.ModelForm):
         self.spec = spec
 
         current = self.instance.current_version
-        self.new_version = current is None or (current.spec, current.spec_source, current.solution_code) != (
-            spec, source, solution
-        )
+        self.new_version = current is None or not current.is_same(spec, source, solution)
         was_published = self.instance.pk is not None and self.instance.published
         if cleaned.get("published") and not was_published:
             if self.new_version:
                 self.add_error("published", "This save makes a new version, which has not been validated: "
                                             "save it unpublished, validate it, then publish.")
-            elif refusal := publish_refusal(self.instance):
+            elif refusal := self.instance.publish_refusal():
                 self.add_error("published", f"Cannot publish: {refusal}")
         return cleaned
 
@@ -228,7 +202,7 @@ class ExerciseAdmin(CourseScopedAdmin):
     def publish(self, request, queryset):
         ready = []
         for exercise in queryset.select_related("current_version"):
-            if refusal := publish_refusal(exercise):
+            if refusal := exercise.publish_refusal():
                 self.message_user(request, f"{exercise} was not published: {refusal}", messages.ERROR)
             else:
                 ready.append(exercise.pk)

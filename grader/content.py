@@ -1,15 +1,15 @@
 """The `exercises/` folder of a chapter: read, import and export graded exercises.
 
-    exercises/<slug>/exercise.yaml   the spec (see grader.spec)
+    exercises/<slug>/exercise.yaml   the spec (see judging.spec)
     exercises/<slug>/prompt.md       what the student reads
     exercises/<slug>/starter.py      the editor's initial code
     exercises/<slug>/solution.py     the reference solution: never shown to a student, never
                                      run in a student's sandbox (it has its own run)
     exercises/<slug>/provided.py     optional helper module the student's code may `import provided`:
                                      shown read-only on the exercise page, stored in the spec
-                                     (spec["provided"]) so that it belongs to the exercise version
+                                     (spec.provided) so that it belongs to the exercise version
     exercises/<slug>/alternatives/*.py, mistakes/*.py
-                                     self-tests (grader.selftest), stored in spec["selftests"] so
+                                     self-tests (judging.selftest), stored in spec.selftests so
                                      that validation runs them wherever it runs
 """
 
@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 from courses.loader import SLUG_RE, ChapterExtension, load_yaml
 
+from judging.reader import read_spec
+from judging.spec import ALTERNATIVES, MISTAKES, ExerciseSpec
+
 from .models import Exercise, ExerciseValidation
-from .spec import ALTERNATIVES, MISTAKES, read_spec
 
 FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py")
 PROVIDED_FILE = "provided.py"
@@ -29,7 +31,7 @@ PROVIDED_FILE = "provided.py"
 @dataclass
 class ExerciseData:
     slug: str
-    spec: dict
+    spec: ExerciseSpec
     spec_source: str
     prompt: str
     starter: str
@@ -67,13 +69,14 @@ def read_exercise(exercise_dir, problems) -> ExerciseData | None:
     spec = read_spec(exercise_dir / "exercise.yaml", data, problems)
     for name in ("starter.py", "solution.py"):
         check_python(exercise_dir / name, texts[name], problems)
+    provided = {}
     provided_path = exercise_dir / PROVIDED_FILE
     if provided_path.is_file():
-        provided = read_text(provided_path, problems)
-        if provided is None:
+        text = read_text(provided_path, problems)
+        if text is None:
             return None
-        check_python(provided_path, provided, problems)
-        spec["provided"] = {PROVIDED_FILE: provided}
+        check_python(provided_path, text, problems)
+        provided[PROVIDED_FILE] = text
     selftests = {}
     for kind in (ALTERNATIVES, MISTAKES):
         for path in sorted((exercise_dir / kind).glob("*.py")):
@@ -81,25 +84,28 @@ def read_exercise(exercise_dir, problems) -> ExerciseData | None:
             if text is not None:
                 check_python(path, text, problems)
                 selftests[f"{kind}/{path.name}"] = text
-    if selftests:
-        spec["selftests"] = selftests
+    if spec is None:
+        return None
     return ExerciseData(
-        slug=exercise_dir.name, spec=spec, spec_source=texts["exercise.yaml"],
+        slug=exercise_dir.name, spec=spec.with_files(provided, selftests), spec_source=texts["exercise.yaml"],
         prompt=texts["prompt.md"], starter=texts["starter.py"], solution=texts["solution.py"],
     )
 
 
-PUBLISHED_LINE = re.compile(r"^published:.*$", re.M)
+def set_top_level(source: str, key: str, value: str) -> str:
+    """The YAML text with the top-level `key` (and the lines indented under it) set to `value`."""
+    line = f"{key}: {value}"
+    pattern = re.compile(rf"^{key}:.*(?:\n[ \t]+.*)*", re.M)
+    if pattern.search(source):
+        return pattern.sub(lambda match: line, source, count=1)
+    return f"{source.rstrip()}\n{line}\n"
 
 
-def with_published(spec_source, published):
+def with_published(spec_source: str, published: bool) -> str:
     """The exercise.yaml text with its top-level `published:` set to what the site says now."""
-    line = f"published: {'true' if published else 'false'}"
-    if PUBLISHED_LINE.search(spec_source):
-        return PUBLISHED_LINE.sub(line, spec_source, count=1)
-    if published:
+    if published and not re.search(r"^published:", spec_source, re.M):
         return spec_source  # the default
-    return spec_source.rstrip("\n") + "\n" + line + "\n"
+    return set_top_level(spec_source, "published", "true" if published else "false")
 
 
 class ExercisesExtension(ChapterExtension):
@@ -125,9 +131,9 @@ class ExercisesExtension(ChapterExtension):
             exercise, _ = Exercise.objects.update_or_create(
                 chapter=chapter, slug=data.slug,
                 defaults={
-                    "position": position, "title": spec["title"], "prompt": data.prompt,
-                    "starter_code": data.starter, "device": spec["device"], "published": spec["published"],
-                    "max_attempts": spec["attempts"]["max"], "min_interval_s": spec["attempts"]["min_interval_s"],
+                    "position": position, "title": spec.title, "prompt": data.prompt,
+                    "starter_code": data.starter, "device": spec.device, "published": spec.published,
+                    "max_attempts": spec.attempts.max, "min_interval_s": spec.attempts.min_interval_s,
                     "retired": False,
                 },
             )
@@ -146,7 +152,7 @@ class ExercisesExtension(ChapterExtension):
             spec_source = with_published(version.spec_source, exercise.published)
             files = {"exercise.yaml": spec_source, "prompt.md": exercise.prompt,
                      "starter.py": exercise.starter_code, "solution.py": version.solution_code,
-                     **version.spec.get("provided", {}), **version.spec.get("selftests", {})}
+                     **version.spec.provided, **version.spec.selftests}
             for name, text in files.items():
                 (target / name).parent.mkdir(exist_ok=True)
                 (target / name).write_text(text, encoding="utf-8")

@@ -1,6 +1,6 @@
 """Grade a submission and store the result: steps 4 and 9 of the flow in the design notes.
 
-grader.evaluation runs and judges the code; this module ties it to the database through the
+judging.evaluation runs and judges the code; this module ties it to the database through the
 Submission's own methods (claim, record_grade, requeue, fail). A sandbox failure (ours) queues
 the submission again and never costs an attempt; any other crash of ours (in the judge, or
 while saving) fails it once, also without costing an attempt. Saving is idempotent: each grading
@@ -17,8 +17,8 @@ from django.db import InterfaceError, OperationalError
 from torchgrade import metrics
 
 from . import reference_pool
-from .checks import ReferenceFailed
-from .evaluation import Evaluation, SandboxUnavailable, evaluate, failure_of
+from judging.verdicts import ReferenceFailed
+from judging.evaluation import Evaluation, SandboxUnavailable, evaluate, failure_of
 from .models import ExerciseVersion, Grade, Submission
 from .runner import get_backend
 
@@ -49,13 +49,7 @@ def save_grade(submission: Submission, version: ExerciseVersion, evaluation: Eva
         "error": failure_of(shown), "staff_output": evaluation.staff_output,
         "loss_history": next((o.loss_history for _, o in evaluation.outcomes if o.loss_history), {}),
     }
-    checks = [
-        {"position": i, "name": check["name"], "kind": check["kind"], "hidden": check["hidden"],
-         "passed": outcome.passed, "points": check["points"] if outcome.passed else 0,
-         "max_points": check["points"], "message": outcome.message}
-        for i, (check, outcome) in enumerate(evaluation.outcomes)
-    ]
-    return submission.record_grade(request, version, result, checks)
+    return submission.record_grade(request, version, result, evaluation.check_results())
 
 
 def grade_submission(submission_id: int, backend=None, worker: str = "") -> Grade | None:

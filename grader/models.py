@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.markdown import render_markdown
+from judging.spec import ExerciseSpec
 from torchgrade import metrics
 
 from . import jobs
@@ -148,6 +149,18 @@ class Exercise(models.Model):
         """A version whose validation failed is never published, whatever the course folder says."""
         return self._latest_validation_is(ExerciseValidation.FAILED)
 
+    def publish_refusal(self):
+        """Why the exercise cannot be published now, or None when it can."""
+        if self.can_publish():
+            return None
+        validation = self.latest_validation()
+        number = self.current_version.number
+        if validation is None:
+            return f"version {number} has not been validated: validate it, then publish."
+        if validation.status == validation.PENDING:
+            return f"the validation of version {number} is still running."
+        return f"version {number} failed validation: {validation.problems}"
+
     def _latest_validation_is(self, status):
         validation = self.latest_validation()
         return validation is not None and validation.status == status
@@ -155,9 +168,7 @@ class Exercise(models.Model):
     def set_version(self, spec, spec_source, solution_code):
         """Record a new version if the checks or the reference solution changed."""
         current = self.current_version
-        if current and (current.spec, current.spec_source, current.solution_code) == (
-            spec, spec_source, solution_code
-        ):
+        if current and current.is_same(spec, spec_source, solution_code):
             return current
         number = (current.number + 1) if current else 1
         version = ExerciseVersion.objects.create(
@@ -168,12 +179,26 @@ class Exercise(models.Model):
         return version
 
 
+class SpecField(models.JSONField):
+    """An ExerciseSpec stored as its JSON (judging.spec): typed in Python, plain JSON in the database."""
+
+    def from_db_value(self, value, expression, connection):
+        data = super().from_db_value(value, expression, connection)
+        return None if data is None else ExerciseSpec.from_json(data)
+
+    def to_python(self, value):
+        return ExerciseSpec.from_json(value) if isinstance(value, dict) else value
+
+    def get_prep_value(self, value):
+        return super().get_prep_value(value.to_json() if isinstance(value, ExerciseSpec) else value)
+
+
 class ExerciseVersion(models.Model):
     """The checks and reference solution an exercise had at one time; submissions point here."""
 
     exercise = models.ForeignKey(Exercise, models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    spec = models.JSONField()
+    spec = SpecField()
     # The exercise.yaml text the spec was read from: what export writes back, byte for byte.
     spec_source = models.TextField()
     solution_code = models.TextField()
@@ -190,7 +215,11 @@ class ExerciseVersion(models.Model):
 
     @property
     def max_score(self):
-        return sum(check["points"] for check in self.spec["checks"])
+        return self.spec.max_score
+
+    def is_same(self, spec, spec_source, solution_code):
+        """Whether these are this version's checks, source and reference: the one test of a version change."""
+        return (self.spec, self.spec_source, self.solution_code) == (spec, spec_source, solution_code)
 
 
 class Submission(models.Model):

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from sandbox import wire
 
-from .evaluation import run_reference
+from judging.evaluation import run_reference
 from .models import ExerciseVersion, ReferenceAnswers, new_seed
 
 log = logging.getLogger("torchgrade.reference_pool")

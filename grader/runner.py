@@ -11,7 +11,7 @@ from django.conf import settings
 
 import sandbox
 
-from .datasets import HIDDEN_FROM_JOBS
+from judging.datasets import HIDDEN_FROM_JOBS
 
 _lock = threading.Lock()
 _backend = None

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from . import grading, jobs, reference_pool, validation
-from .checks import ReferenceFailed
-from .evaluation import SandboxUnavailable
+from judging.verdicts import ReferenceFailed
+from judging.evaluation import SandboxUnavailable
 from .jobs import queue_length
 from .models import AuditEntry, ExerciseValidation, ExerciseVersion, RegradeBatch, Submission, WorkerHeartbeat
 from .runner import get_backend

@@ -1,14 +1,14 @@
 """Validate an exercise before students see it: the reference solution must score full marks
-through the real grader, the starter code must not, and its self-tests (grader.selftest) must be
+through the real grader, the starter code must not, and its self-tests (judging.selftest) must be
 judged as they expect. Validation grades on a seed of its own, never from the reference pool."""
 
 import time
 from dataclasses import dataclass
 
-from .checks import ReferenceFailed
-from .evaluation import evaluate
+from judging.verdicts import ReferenceFailed
+from judging.evaluation import evaluate
 from .runner import get_backend
-from .selftest import run_selftests
+from judging.selftest import run_selftests
 
 
 @dataclass
@@ -37,7 +37,7 @@ def run_code(version, code, seed, backend):
     return CodeRun(
         score=evaluation.score, max_score=evaluation.max_score, seconds=time.monotonic() - began,
         peak_memory_bytes=evaluation.peak_memory_bytes,
-        failures=[f"{check['name']}: {o.message}" for check, o in evaluation.outcomes if not o.passed],
+        failures=[f"{check.name}: {o.message}" for check, o in evaluation.outcomes if not o.passed],
     )
 
 

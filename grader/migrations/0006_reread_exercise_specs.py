@@ -10,7 +10,7 @@ import yaml
 from django.db import migrations
 
 from courses.loader import Problems, _LineLoader
-from grader.spec import read_spec
+from judging.reader import read_spec
 
 
 def reread_specs(apps, schema_editor):
@@ -22,7 +22,9 @@ def reread_specs(apps, schema_editor):
         except yaml.YAMLError:
             continue
         spec = read_spec("exercise.yaml", data, problems) if isinstance(data, dict) else None
-        if spec is not None and not problems and spec != version.spec:
+        if spec is not None:
+            spec = spec.with_files(version.spec.get("provided", {}), version.spec.get("selftests", {})).to_json()
+        if spec is not None and spec != version.spec:
             version.spec = spec
             version.save(update_fields=["spec"])
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from grader.models import ExerciseValidation
+from judging.spec import Attempts
 from tests.authoring.forms import exercise_form
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
@@ -70,11 +71,11 @@ class ExerciseAdminTestCase(BaseTestCase):
 
     def test_a_new_version_keeps_the_provided_helper_module_of_the_folder(self):
         version = self.exercise.current_version
-        version.spec = {**version.spec, "provided": {"provided.py": "SCALE = 2\n"}}
+        version.spec = version.spec.with_files({"provided.py": "SCALE = 2\n"}, {})
         version.save()
         self.save(solution_code=OUTER_SOLUTION + "# edited\n")
         self.assertEqual(self.exercise.current_version.number, 2)
-        self.assertEqual(self.exercise.current_version.spec["provided"], {"provided.py": "SCALE = 2\n"})
+        self.assertEqual(self.exercise.current_version.spec.provided, {"provided.py": "SCALE = 2\n"})
 
     def test_saving_unchanged_checks_keeps_the_version(self):
         self.save(prompt="Compute the outer product.")
@@ -88,7 +89,7 @@ class ExerciseAdminTestCase(BaseTestCase):
         spec_source = self.exercise.current_version.spec_source
         self.assertIn('title: "Outer \\"product\\""\n', spec_source)
         self.assertIn("attempts: {max: 5, min_interval_s: 30}\n", spec_source)
-        self.assertEqual(self.exercise.spec["attempts"], {"max": 5, "min_interval_s": 30})
+        self.assertEqual(self.exercise.spec.attempts, Attempts(max=5, min_interval_s=30))
 
     def test_attempt_rules_edited_in_the_yaml_set_the_fields(self):
         self.save(spec_source=self.exercise.current_version.spec_source + "attempts:\n  max: 7\n")

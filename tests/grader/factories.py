@@ -6,7 +6,7 @@ import yaml
 
 from courses.loader import Problems, _LineLoader
 from grader.models import Exercise
-from grader.spec import read_spec
+from judging.reader import read_spec
 
 OUTER_SPEC = """
 title: Outer product
@@ -40,12 +40,19 @@ def read(spec_yaml):
     return spec
 
 
+def read_problems(spec_yaml) -> list[str]:
+    """The problems the reader finds in `spec_yaml`, as `path:line: message`."""
+    problems = Problems()
+    read_spec("exercise.yaml", yaml.load(textwrap.dedent(spec_yaml), Loader=_LineLoader), problems)
+    return [str(problem) for problem in problems]
+
+
 def make_exercise(chapter, slug="outer", spec_yaml=OUTER_SPEC, solution=OUTER_SOLUTION,
                   starter=OUTER_STARTER, **fields):
     spec = read(spec_yaml)
     exercise = Exercise.objects.create(
-        chapter=chapter, slug=slug, title=spec["title"], prompt="Compute it.", starter_code=starter,
-        device=spec["device"], **fields,
+        chapter=chapter, slug=slug, title=spec.title, prompt="Compute it.", starter_code=starter,
+        device=spec.device, **fields,
     )
     exercise.set_version(spec, spec_yaml, solution)
     return exercise

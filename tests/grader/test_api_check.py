@@ -1,10 +1,12 @@
 from django.test import SimpleTestCase
 
-from grader.api_check import check_api
+from judging.spec import ApiCheck, KeywordRule, check_from_json
+from judging.api_check import check_api
 
 
-def rule(forbid=(), require=(), allow=(), forbid_syntax=()):
-    return {"forbid": list(forbid), "require": list(require), "allow": list(allow), "forbid_syntax": list(forbid_syntax)}
+def rule(forbid=(), require=(), allow=(), forbid_syntax=(), require_keywords=()):
+    return ApiCheck(name="API", forbid=tuple(forbid), require=tuple(require), allow=tuple(allow),
+                    forbid_syntax=tuple(forbid_syntax), require_keywords=tuple(require_keywords))
 
 
 class ApiCheckTestCase(SimpleTestCase):
@@ -108,4 +110,37 @@ class ApiCheckTestCase(SimpleTestCase):
         self.assertEqual((passed, message), (True, "Your code avoids `softmax` and has no `for` loop and uses `exp`."))
 
     def test_a_spec_stored_before_allow_lists_still_checks(self):
-        self.assertFalse(check_api("import torch\ntorch.outer(a, b)\n", {"forbid": ["torch.outer"], "require": []})[0])
+        stored = {"kind": "api", "name": "API", "points": 1, "hidden": False, "hint": "",
+                  "forbid": ["torch.outer"], "require": []}
+        self.assertFalse(check_api("import torch\ntorch.outer(a, b)\n", check_from_json(stored))[0])
+
+    def test_a_module_rule_covers_everything_in_the_module(self):
+        linalg = rule(forbid=["torch.linalg.*"])
+        for source in ("import torch\ny = torch.linalg.norm(x)\n", "from torch.linalg import vector_norm\n",
+                       "import torch.linalg as LA\ny = LA.vector_norm(x)\n", "from torch import linalg\n"):
+            with self.subTest(source=source):
+                passed, message = check_api(source, linalg)
+                self.assertFalse(passed)
+                self.assertIn("uses `torch.linalg.*`, which this exercise forbids", message)
+        self.assertTrue(check_api("import torch\ny = torch.norm(x) + x.norm()\n", linalg)[0])
+
+    def test_a_required_list_is_satisfied_by_any_of_its_names(self):
+        either = rule(require=[("torch.matmul", "torch.mm")])
+        self.assertTrue(check_api("import torch\ny = torch.mm(a, b)\n", either)[0])
+        self.assertTrue(check_api("y = a.matmul(b)\n", either)[0])
+        passed, message = check_api("y = a * b\n", either)
+        self.assertEqual((passed, message),
+                         (False, "does not use any of `torch.matmul`, `torch.mm`, which this exercise requires"))
+
+    def test_a_keyword_rule_needs_the_literal_on_every_call(self):
+        safe = rule(require_keywords=[KeywordRule("torch.load", "weights_only", True)])
+        self.assertEqual(check_api("import torch\nm = torch.load(p, weights_only=True)\n", safe),
+                         (True, "Your code passes weights_only=True to `torch.load`."))
+        self.assertTrue(check_api("from torch import load\nm = load(p, weights_only=True)\n", safe)[0])
+        for call in ("torch.load(p)", "torch.load(p, weights_only=False)", "torch.load(p, weights_only=flag)",
+                     "torch.load(p, weights_only=1)"):
+            with self.subTest(call=call):
+                passed, message = check_api(f"import torch\n\nm = {call}\n", safe)
+                self.assertEqual((passed, message), (False, "line 3: calls `torch.load` without weights_only=True, "
+                                                            "which this exercise requires"))
+        self.assertTrue(check_api("import pickle\nm = pickle.load(f)\n", safe)[0])

@@ -6,7 +6,8 @@ import yaml
 from django.test import SimpleTestCase
 
 from courses.loader import Problems, _LineLoader
-from grader.spec import read_spec
+from judging.reader import read_spec
+from judging.spec import KeywordRule, check_from_json
 
 HEADER = """
 title: T
@@ -20,7 +21,7 @@ checks:
 def read_check(rules):
     problems = Problems()
     spec = read_spec("exercise.yaml", yaml.load(textwrap.dedent(HEADER) + rules, Loader=_LineLoader), problems)
-    return spec["checks"][0], [str(p) for p in problems]
+    return (spec.checks[0] if spec else None), [str(p) for p in problems]
 
 
 class ApiSpecTestCase(SimpleTestCase):
@@ -28,8 +29,8 @@ class ApiSpecTestCase(SimpleTestCase):
         check, problems = read_check("    forbid: [softmax]\n    require: [torch.exp]\n"
                                      "    allow: [torch.exp, torch.sum]\n    forbid_syntax: [for, while, comprehension]\n")
         self.assertEqual(problems, [])
-        self.assertEqual([check[k] for k in ("forbid", "require", "allow", "forbid_syntax")],
-                         [["softmax"], ["torch.exp"], ["torch.exp", "torch.sum"], ["for", "while", "comprehension"]])
+        self.assertEqual([getattr(check, k) for k in ("forbid", "require", "allow", "forbid_syntax")],
+                         [("softmax",), ("torch.exp",), ("torch.exp", "torch.sum"), ("for", "while", "comprehension")])
 
     def test_unknown_syntax_is_a_problem_with_its_line(self):
         _, problems = read_check("    forbid_syntax: [for, goto]\n")
@@ -46,4 +47,23 @@ class ApiSpecTestCase(SimpleTestCase):
 
     def test_a_check_without_rules_is_a_problem(self):
         _, problems = read_check("    points: 1\n")
-        self.assertIn("exercise.yaml:5: an api check needs 'forbid', 'require', 'allow' or 'forbid_syntax'", problems)
+        self.assertIn("exercise.yaml:5: an api check needs one of 'forbid', 'require', 'allow', 'forbid_syntax', "
+                      "'require_keywords'", problems)
+
+    def test_a_list_among_the_required_names_is_any_of_them(self):
+        check, problems = read_check("    require: [torch.exp, [torch.matmul, torch.mm]]\n    forbid: [torch.linalg.*]\n")
+        self.assertEqual(problems, [])
+        self.assertEqual(check.require, ("torch.exp", ("torch.matmul", "torch.mm")))
+        self.assertEqual(check.forbid, ("torch.linalg.*",))
+
+    def test_keyword_rules_are_read_per_function_and_keyword(self):
+        check, problems = read_check("    require_keywords: {torch.load: {weights_only: true, map_location: cpu}}\n")
+        self.assertEqual(problems, [])
+        self.assertEqual(check.require_keywords, (KeywordRule("torch.load", "weights_only", True),
+                                                  KeywordRule("torch.load", "map_location", "cpu")))
+        self.assertEqual(check_from_json(check.to_json()), check)
+
+    def test_a_malformed_keyword_rule_is_a_problem_with_its_line(self):
+        _, problems = read_check("    require_keywords: {torch.load: weights_only}\n")
+        self.assertTrue(any(p.startswith("exercise.yaml:5: 'require_keywords' maps function names to") for p in problems),
+                        problems)

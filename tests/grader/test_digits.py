@@ -5,8 +5,8 @@ never do, and the cross-entropy and the accuracy (the class of the largest logit
 import torch
 from django.test import SimpleTestCase
 
-from grader.checks import RunAnswers, judge_check
-from grader.probes import build_plan, load_digits
+from judging.verdicts import RunAnswers, judge_check
+from judging.probes import build_plan, load_digits
 from tests.grader.factories import read
 from tests.grader.test_spec import problems_of
 
@@ -105,7 +105,7 @@ class DigitsSpecTestCase(SimpleTestCase):
 
     def test_a_valid_digits_check_defaults_to_the_cross_entropy(self):
         self.assertEqual(self.problems("max_final_loss: 0.5"), [])
-        self.assertEqual(read(DIGITS_SPEC)["checks"][0]["loss"], "cross_entropy")
+        self.assertEqual(read(DIGITS_SPEC).checks[0].loss, "cross_entropy")
 
     def test_training_and_held_out_images_must_fit_in_the_data_set(self):
         problems = problems_of(DIGITS_SPEC.replace("n: 300", "n: 1700"))

@@ -12,7 +12,7 @@ from django.test import SimpleTestCase
 
 from courses.loader import Problems
 from grader.content import read_exercise
-from grader.evaluation import evaluate
+from judging.evaluation import evaluate
 from grader.runner import get_backend
 from tests.grader.factories import read
 
@@ -51,7 +51,7 @@ class ProvidedFileTests(SimpleTestCase):
         return exercise
 
     def test_the_provided_module_is_stored_in_the_spec(self):
-        self.assertEqual(self.exercise().spec["provided"], {"provided.py": PROVIDED})
+        self.assertEqual(self.exercise().spec.provided, {"provided.py": PROVIDED})
 
     def test_code_importing_the_provided_module_gets_full_marks_and_its_torch_sum_is_not_counted(self):
         exercise = self.exercise()

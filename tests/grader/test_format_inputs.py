@@ -7,15 +7,14 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 from django.test import SimpleTestCase
 
 from courses.loader import Problems
 from grader.content import read_exercise
-from grader.evaluation import evaluate
-from grader.probes import build_plan
 from grader.runner import get_backend
-from tests.grader.factories import read
+from judging.evaluation import evaluate
+from judging.probes import build_plan
+from tests.grader.factories import read, read_problems
 
 pytestmark = pytest.mark.usefixtures("grading_backend")
 
@@ -35,7 +34,7 @@ def grade(exercise, code, seed):
 
 
 def failed_checks(evaluation):
-    return [check["name"] for check, outcome in evaluation.outcomes if not outcome.passed]
+    return [check.name for check, outcome in evaluation.outcomes if not outcome.passed]
 
 
 DIFF_WITH_CAT = "import torch\n\ndef diff(a, i):\n    return torch.cat([a[:1], a[1:] - a[:-1]])\n"
@@ -134,18 +133,46 @@ class PythonInputTests(SimpleTestCase):
         self.assertEqual(evaluation.score, 1, evaluation.outcomes[0][1].message)
 
     def test_it_rejects_unknown_dimensions_and_impossible_distinct_draws(self):
-        from grader.spec import read_spec
-        import yaml
-        from courses.loader import _LineLoader
-        problems = Problems()
-        read_spec("exercise.yaml", yaml.load(
+        text = "\n".join(read_problems(
             "title: t\nentry: {function: f}\nchecks:\n  - kind: value\n    name: v\n    random:\n"
-            "      dims: {n: [1, 3]}\n      args: [{randn: [m]}, {randint: [0, 3, [5]], unique: true}, {dim: q}]\n",
-            Loader=_LineLoader), problems)
-        text = "\n".join(map(str, problems))
+            "      dims: {n: [1, 3]}\n      args: [{randn: [m]}, {randint: [0, 3, [5]], unique: true}, {dim: q}]\n"))
         self.assertIn("names of the dimensions n, got ['m']", text)
         self.assertIn("cannot draw 5 distinct values from [0, 3)", text)
         self.assertIn("unknown dimension 'q'", text)
+
+
+GAPS_SPEC = """
+title: Divide
+entry: {function: divide}
+checks:
+  - kind: value
+    name: Divides
+    random:
+      count: 400
+      dims: {n: [2, 4]}
+      args: [{int: [[-5, -1], [1, 5]]}, {float: [[-2.0, -0.5], [0.5, 2.0]]}, {int: [[0, 0], [n, 9]]}]
+"""
+
+
+class RangesWithGapsTests(SimpleTestCase):
+    def test_several_ranges_are_drawn_from_and_their_gaps_never(self):
+        spec = read(GAPS_SPEC)
+        self.assertEqual(spec.to_json()["checks"][0]["random"]["args"],
+                         [{"int": [[-5, -1], [1, 5]]}, {"float": [[-2.0, -0.5], [0.5, 2.0]]}, {"int": [[0, 0], ["n", 9]]}])
+        ints, floats, mixed = zip(*(probe["args"] for probe in build_plan(spec, seed=5).probes))
+        self.assertEqual(set(ints), set(range(-5, 0)) | set(range(1, 6)))
+        self.assertTrue(all(type(x) is int for x in ints))
+        self.assertTrue(all(0.5 <= abs(x) <= 2.0 for x in floats), floats)
+        self.assertTrue(any(x < 0 for x in floats) and any(x > 0 for x in floats))
+        self.assertEqual(set(mixed) - set(range(2, 10)), {0})
+        self.assertNotIn(1, mixed)
+
+    def test_ranges_must_be_increasing_and_apart(self):
+        problems = read_problems(GAPS_SPEC.replace("[[-5, -1], [1, 5]]", "[[1, 5], [-5, 1]]"))
+        self.assertIn("exercise.yaml:10: int's ranges must be in increasing order, apart, got [[1, 5], [-5, 1]]",
+                      problems)
+        problems = read_problems(GAPS_SPEC.replace("[[-2.0, -0.5], [0.5, 2.0]]", "[[-2.0, 0.5], 3]"))
+        self.assertIn("exercise.yaml:10: float needs [low, high] numbers with low <= high, got [[-2.0, 0.5], 3]", problems)
 
 
 MANY_DRAWS_SPEC = """

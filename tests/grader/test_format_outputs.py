@@ -5,7 +5,7 @@ sums_to_one, judged on the trusted side from the returned tensors."""
 import pytest
 from django.test import SimpleTestCase
 
-from grader.evaluation import evaluate
+from judging.evaluation import evaluate
 from grader.runner import get_backend
 from tests.grader.factories import read
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from grader import grading
-from grader.checks import check_finite_differences
-from grader.judge import Mismatch
+from judging.verdicts import check_finite_differences
+from judging.compare import Mismatch
 from grader.models import Submission
 from tests.base import BaseTestCase
 from tests.grader.factories import make_exercise

@@ -8,7 +8,7 @@ from django.test import SimpleTestCase
 
 from grader import grading
 from grader.models import Submission
-from grader.probes import JITTER, build_plan
+from judging.probes import JITTER, build_plan
 from tests.base import BaseTestCase
 from tests.grader.factories import make_exercise, read
 from tests.grader.test_spec import problems_of

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from grader.datasets import DIGITS_CSV
-from grader.evaluation import evaluate
-from grader.probes import load_digits
+from judging.datasets import DIGITS_CSV
+from judging.evaluation import evaluate
+from judging.probes import load_digits
 from grader.runner import get_backend
 from tests.grader.factories import read
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from grader import grading
 from grader.models import Submission
-from grader.probes import build_plan
+from judging.probes import build_plan
 from tests.base import BaseTestCase
 from tests.grader.factories import make_exercise
 

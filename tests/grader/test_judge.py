@@ -3,7 +3,7 @@ import math
 import torch
 from django.test import SimpleTestCase
 
-from grader.judge import Mismatch, Tolerance, compare
+from judging.compare import Mismatch, Tolerance, compare
 from sandbox.wire import Unsupported
 
 INF = math.inf

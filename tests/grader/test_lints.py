@@ -3,7 +3,7 @@ the exercise, and about tolerances tighter than the dtype allows."""
 
 from django.test import SimpleTestCase
 
-from grader.probes import lint_spec
+from judging.lints import lint_spec
 from tests.grader.factories import read
 
 HEAD = "title: t\nentry: {function: f}\nchecks:\n"

@@ -19,15 +19,15 @@ def test_every_chapter_has_an_exercise_and_the_course_at_least_twenty():
 
 
 def test_digits_exercises_are_judged_on_held_out_accuracy_with_the_cross_entropy():
-    digits = [check for data in EXERCISES.values() for check in data.spec["checks"]
-              if check["kind"] == "training" and check["data"]["kind"] == "digits"]
+    digits = [check for data in EXERCISES.values() for check in data.spec.checks
+              if check.kind == "training" and check.data.kind == "digits"]
     assert len(digits) >= 6
-    assert all(check["loss"] == "cross_entropy" and check["min_holdout_accuracy"] >= 0.6 for check in digits)
-    assert any(check["data"]["label_noise"] > 0 for check in digits)
+    assert all(check.loss == "cross_entropy" and check.min_holdout_accuracy >= 0.6 for check in digits)
+    assert any(check.data.label_noise > 0 for check in digits)
 
 
 def test_a_device_any_exercise_exists():
-    assert any(data.spec["device"] == "any" for data in EXERCISES.values())
+    assert any(data.spec.device == "any" for data in EXERCISES.values())
 
 
 def test_each_new_exercise_has_two_alternatives_and_three_named_mistakes():

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from grader import grading
 from grader.models import Submission
-from grader.probes import build_plan
+from judging.probes import build_plan
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
 
@@ -64,7 +64,7 @@ class SeedsTestCase(BaseTestCase):
 
     def test_outputs_hard_coded_for_another_seeds_inputs_fail_the_hidden_check(self):
         spec = self.exercise.current_version.spec
-        index = [check["name"] for check in spec["checks"]].index(HIDDEN_CHECK)
+        index = [check.name for check in spec.checks].index(HIDDEN_CHECK)
         outputs = {}
         for probe in build_plan(spec, seed=11).probes:
             if probe["id"].startswith(f"{index}."):
@@ -82,12 +82,12 @@ class SeedsTestCase(BaseTestCase):
         exercise = make_exercise(self.chapter, slug="fit-a-line", spec_yaml=(FIT_A_LINE / "exercise.yaml").read_text(),
                                  solution=(FIT_A_LINE / "solution.py").read_text())
         spec = exercise.current_version.spec
-        index, hidden = next((i, check) for i, check in enumerate(spec["checks"]) if check["hidden"])
+        index, hidden = next((i, check) for i, check in enumerate(spec.checks) if check.hidden)
         probe = next(p for p in build_plan(spec, seed=11).probes if p["id"].startswith(f"{index}."))
         design = torch.cat([probe["x"], torch.ones_like(probe["x"])], dim=1).double()
         weight, bias = torch.linalg.lstsq(design, probe["y"].double()).solution.flatten().tolist()
         code = HARD_CODED_LINE.format(weight=weight, bias=bias)
         same_seed = grading.grade_submission(self.submit(code, exercise, seed=11).pk)
         other_seed = grading.grade_submission(self.submit(code, exercise, seed=22).pk)
-        self.assertTrue(self.hidden_passed(same_seed, hidden["name"]))  # seed 11's line, fitted exactly
-        self.assertFalse(self.hidden_passed(other_seed, hidden["name"]))
+        self.assertTrue(self.hidden_passed(same_seed, hidden.name))  # seed 11's line, fitted exactly
+        self.assertFalse(self.hidden_passed(other_seed, hidden.name))

@@ -3,8 +3,13 @@ import textwrap
 import yaml
 from django.test import SimpleTestCase
 
+import torch
+
 from courses.loader import Problems, _LineLoader
-from grader.spec import read_spec
+from judging.probes import make_value
+from judging.spec import TensorInput
+from tests.grader.factories import read
+from judging.reader import read_spec
 
 
 def problems_of(text):
@@ -33,7 +38,7 @@ class ReadSpecTestCase(SimpleTestCase):
               - kind: vibes
                 name: bad
         """)
-        self.assertIn("exercise.yaml:8: check kind must be one of value, gradient, distribution, training, structure, api, got 'vibes'",
+        self.assertIn("exercise.yaml:8: check kind must be one of value, gradient, distribution, raises, training, structure, api, got 'vibes'",
                       problems)
 
     def test_it_reports_limits_out_of_range(self):
@@ -88,14 +93,12 @@ class ReadSpecTestCase(SimpleTestCase):
         self.assertTrue(any("got [2, -1]" in p for p in problems))
 
     def test_an_empty_shape_is_a_scalar_tensor(self):
-        import torch
-
-        from grader.probes import make_value
-
-        self.assertEqual(problems_of("""
+        spec = read("""
             title: T
             entry: {function: f}
             checks: [{kind: value, name: V, random: {count: 1, args: [{randn: []}]}}]
-        """), [])
-        value = make_value({"tensor": {"make": "randn", "arg": [], "dtype": "float32"}}, torch.Generator())
+        """)
+        (arg,) = spec.checks[0].random.args
+        self.assertEqual(arg, TensorInput(make="randn", arg=[], dtype="float32"))
+        value = make_value(arg, torch.Generator())
         self.assertEqual(value.shape, ())

@@ -5,9 +5,10 @@ import pytest
 import torch
 from django.test import SimpleTestCase
 
-from grader.evaluation import evaluate
-from grader.judge import Mismatch, compare_distributions
 from grader.runner import get_backend
+from judging.compare import Mismatch, compare_distributions
+from judging.evaluation import evaluate
+from judging.spec import DistributionCheck
 from tests.grader.factories import read
 
 pytestmark = pytest.mark.usefixtures("grading_backend")
@@ -100,7 +101,7 @@ class DistributionCheckTests(SimpleTestCase):
 
 
 class DeclaredTargetTests(SimpleTestCase):
-    CHECK = {"statistics": ["mean", "std"], "quantiles": [], "expect": {"mean": 0.0, "std": 1.0}, "z": 5}
+    CHECK = DistributionCheck(name="D", expect={"mean": 0.0, "std": 1.0})
 
     def test_draws_match_declared_targets_whatever_the_reference_did(self):
         generator = torch.Generator().manual_seed(0)

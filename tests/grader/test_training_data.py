@@ -5,7 +5,7 @@ and the held-out inputs enter the sandbox."""
 import torch
 from django.test import SimpleTestCase
 
-from grader.probes import build_plan, draw_parameters
+from judging.probes import build_plan, draw_parameters
 from tests.grader.factories import read
 from tests.grader.test_spec import problems_of
 
@@ -35,7 +35,7 @@ class TrainingDataTestCase(SimpleTestCase):
     spec = read(LINE_SPEC)
 
     def test_a_range_is_drawn_per_feature_and_a_number_stays_as_written(self):
-        data = self.spec["checks"][0]["data"]
+        data = self.spec.checks[0].data
         first, second = draw_parameters(data, generator(1)), draw_parameters(data, generator(2))
         self.assertEqual(first["weight"].shape, (3,))
         self.assertTrue(((first["weight"] >= 2) & (first["weight"] <= 12)).all())
@@ -101,8 +101,8 @@ class TrainingSpecTestCase(SimpleTestCase):
     def test_the_loss_defaults_to_the_datas_kind(self):
         blobs = "data: {kind: blobs}\n        min_holdout_accuracy: 0.9"
         spec = read(TRAINING_CHECK.replace("max_holdout_mse: 1.0", blobs))
-        self.assertEqual(spec["checks"][0]["loss"], "bce")
-        self.assertEqual(read(TRAINING_CHECK + "        data: {kind: linear}\n")["checks"][0]["loss"], "mse")
+        self.assertEqual(spec.checks[0].loss, "bce")
+        self.assertEqual(read(TRAINING_CHECK + "        data: {kind: linear}\n").checks[0].loss, "mse")
 
     def test_accuracy_needs_class_labels(self):
         self.assertIn("exercise.yaml:5: min_holdout_accuracy needs class labels: data of kind blobs or digits",

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from courses.loader import Problems
 from grader.content import read_exercise
-from grader.evaluation import evaluate
+from judging.evaluation import evaluate
 from tests.grader.factories import read
 
 EXERCISES = settings.COURSE_CONTENT_DIR / "pytorch-essentials" / "07-training-loop" / "exercises"
@@ -26,12 +26,12 @@ def bundled(slug):
 
 FIT_A_LINE = bundled("fit-a-line")
 BLOB_CLASSIFIER = bundled("blob-classifier")
-VISIBLE_LINE, HIDDEN_LINE = (check["name"] for check in FIT_A_LINE.spec["checks"])
+VISIBLE_LINE, HIDDEN_LINE = (check.name for check in FIT_A_LINE.spec.checks)
 
 
 def outcomes(backend, spec, solution, code, seed=1):
     evaluation = evaluate(spec, solution, code, seed, backend)
-    return evaluation, {check["name"]: outcome for check, outcome in evaluation.outcomes}
+    return evaluation, {check.name: outcome for check, outcome in evaluation.outcomes}
 
 
 def grade_fit_a_line(backend, code, seed=1):
@@ -104,7 +104,7 @@ def test_a_hand_set_model_fails_the_line_drawn_per_submission(grading_backend):
     assert checks[VISIBLE_LINE].passed  # y = 10x is the prompt's own example
     assert not checks[HIDDEN_LINE].passed
     assert evaluation.score == evaluation.max_score - next(
-        check["points"] for check, _ in evaluation.outcomes if check["name"] == HIDDEN_LINE)  # the visible line only
+        check.points for check, _ in evaluation.outcomes if check.name == HIDDEN_LINE)  # the visible line only
 
 
 def test_a_function_instead_of_a_module_earns_nothing(grading_backend):

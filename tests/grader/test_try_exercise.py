@@ -59,7 +59,7 @@ class TryExerciseTests(SimpleTestCase):
         self.assertEqual(set(view), {"score", "max_score", "status", "checks", "shown_output"})
         self.assertEqual((view["score"], view["max_score"], view["status"]), (1, 6, "ok"))
         checks = {c["name"]: c for c in view["checks"]}
-        self.assertEqual(set(checks["Examples"]), {"name", "passed", "points", "max_points", "message"})
+        self.assertEqual(set(checks["Examples"]), {"position", "name", "kind", "hidden", "passed", "points", "max_points", "message"})
         self.assertFalse(checks["Examples"]["passed"])
         self.assertIn("The size of tensor a (2) must match", checks["Examples"]["message"])
         self.assertEqual(checks["Random vectors"]["message"], "Failed on a hidden test. Hint: Reshape, then matmul.")

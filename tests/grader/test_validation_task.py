@@ -1,7 +1,7 @@
 from unittest import mock
 
 from grader import validation
-from grader.evaluation import SandboxUnavailable
+from judging.evaluation import SandboxUnavailable
 from grader.models import ExerciseValidation
 from grader.tasks import validate_exercise_task
 from sandbox import Result, Status

@@ -14,12 +14,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.loader import Problems
-from grader.checks import ReferenceFailed
 from grader.content import read_exercise
-from grader.evaluation import (STUDENT_FILE, Evaluation, SandboxUnavailable, evaluate, failure_of, max_score,
-                               submission_files)
 from grader.models import SubmissionRejected, check_source, new_seed
 from grader.runner import get_backend
+from judging.evaluation import STUDENT_FILE, Evaluation, SandboxUnavailable, evaluate, failure_of, submission_files
+from judging.verdicts import ReferenceFailed
 
 USAGE_ERROR = 2
 
@@ -51,7 +50,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc), returncode=USAGE_ERROR)
         except SubmissionRejected as exc:
-            return self.finish(as_json, {"score": 0, "max_score": max_score(exercise.spec), "status": "rejected",
+            return self.finish(as_json, {"score": 0, "max_score": exercise.spec.max_score, "status": "rejected",
                                       "checks": [], "shown_output": str(exc)})
         try:
             evaluation = evaluate(exercise.spec, exercise.solution, code,
@@ -75,12 +74,7 @@ def student_view(evaluation: Evaluation) -> dict:
         "score": evaluation.score,
         "max_score": evaluation.max_score,
         "status": shown.status.value if shown else "not_run",
-        "checks": [
-            {"name": check["name"], "passed": outcome.passed,
-             "points": check["points"] if outcome.passed else 0, "max_points": check["points"],
-             "message": outcome.message}
-            for check, outcome in evaluation.outcomes
-        ],
+        "checks": evaluation.check_results(),
         "shown_output": output + (f"\n{error}" if error else ""),
     }
 

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.loader import CourseFolderInvalid, parse_course
-from grader.probes import lint_spec
+from judging.lints import lint_spec
 from grader.validation import validate
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
                     continue
                 version = SimpleNamespace(
                     spec=data.spec, solution_code=data.solution,
-                    max_score=sum(c["points"] for c in data.spec["checks"]),
+                    max_score=data.spec.max_score,
                 )
                 folder = chapter.folder / "exercises" / data.slug
                 result = validate(version, data.starter, selftest_label=f"{folder}/")

@@ -14,12 +14,13 @@ caller retries; it never costs the student an attempt.
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 from pathlib import Path
 
 from sandbox import Job, Limits, Result, Status
 
-from .checks import ReferenceFailed, RunAnswers, SplitAnswers, judge_check
-from .judge import Mismatch
+from .spec import Check, ExerciseSpec
+from .verdicts import Outcome, ReferenceFailed, RunAnswers, SplitAnswers, check_reference, judge_check
 from .probes import build_plan
 
 HARNESS_SOURCE = Path(__file__).with_name("harness.py").read_text()
@@ -28,28 +29,32 @@ MODULE_FILE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
 _pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sandbox-run")
 
 
+class SandboxBackend(Protocol):
+    """What grading needs of a sandbox backend (sandbox.create_backend makes one)."""
+
+    has_gpu: bool
+
+    def run(self, job: Job) -> Result: ...
+
+
 class SandboxUnavailable(Exception):
     """The sandbox failed on our side; retry later."""
 
 
-def limits_for(spec: dict) -> Limits:
-    limits = spec["limits"]
+def limits_for(spec: ExerciseSpec) -> Limits:
+    limits = spec.limits
     return Limits(
-        wall_s=float(limits["wall_s"]),
-        cpu_s=float(limits["cpu_s"]),
-        memory_bytes=int(limits["memory_mb"]) << 20,
-        output_bytes=int(limits["output_kb"]) * 1024,
+        wall_s=float(limits.wall_s),
+        cpu_s=float(limits.cpu_s),
+        memory_bytes=int(limits.memory_mb) << 20,
+        output_bytes=int(limits.output_kb) * 1024,
     )
 
 
-def job_device(exercise_device: str, backend) -> str:
+def job_device(exercise_device: str, backend: SandboxBackend) -> str:
     if exercise_device == "cuda" or (exercise_device == "any" and backend.has_gpu):
         return "cuda"
     return "cpu"
-
-
-def max_score(spec: dict) -> float:
-    return sum(check["points"] for check in spec["checks"])
 
 
 def failure_of(result: Result | None) -> str:
@@ -63,10 +68,19 @@ def failure_of(result: Result | None) -> str:
 class Evaluation:
     score: float
     max_score: float
-    outcomes: list  # (check dict, Outcome), in the spec's order
+    outcomes: list[tuple[Check, Outcome]]  # in the spec's order
     shown: Result | None  # the visible job: its output and error may be shown to the student
     hidden: Result | None  # the hidden job: for staff only
     device: str
+
+    def check_results(self) -> list[dict]:
+        """Each check's result as stored and shown: points earned, and the message the student may see."""
+        return [
+            {"position": i, "name": check.name, "kind": check.kind, "hidden": check.hidden,
+             "passed": outcome.passed, "points": check.points if outcome.passed else 0,
+             "max_points": check.points, "message": outcome.message}
+            for i, (check, outcome) in enumerate(self.outcomes)
+        ]
 
     @property
     def runs(self) -> list[Result]:
@@ -97,7 +111,7 @@ class Evaluation:
         if run is None:
             return ""
         parts = [f"[hidden checks: {run.status.value}] {failure_of(run)}".rstrip()]
-        parts += [f"--- {check['name']} failed:\n{outcome.staff_message}"
+        parts += [f"--- {check.name} failed:\n{outcome.staff_message}"
                   for check, outcome in self.outcomes if outcome.staff_message]
         parts += [f"--- {name}\n{text}" for name, text in (("stdout", run.stdout), ("stderr", run.stderr)) if text]
         return "\n".join(parts)
@@ -118,23 +132,18 @@ def _reference_value(result: Result) -> object:
     return result.value
 
 
-def run_reference(spec: dict, solution_code: str, seed: int, backend) -> object:
+def run_reference(spec: ExerciseSpec, solution_code: str, seed: int, backend: SandboxBackend) -> object:
     """The reference solution's answers on every probe drawn from `seed`, checked to answer each
     one: what evaluate() accepts as `reference_answers`. Raises SandboxUnavailable or ReferenceFailed."""
     plan = build_plan(spec, seed)
     job = code_job(spec, solution_code, plan.inputs(plan.probes), limits_for(spec),
-                   job_device(spec["device"], backend))
+                   job_device(spec.device, backend))
     value = _reference_value(_sandbox_results(backend, [job])[0])
-    answers = RunAnswers(value)
-    for probe in plan.probes:
-        try:
-            answers.answer(probe["id"])
-        except Mismatch as exc:
-            raise ReferenceFailed(f"the reference solution failed on {probe['id']}: {exc}") from exc
+    check_reference(plan, RunAnswers(value))
     return value
 
 
-def submission_files(code: str | dict[str, str], spec: dict) -> dict[str, str]:
+def submission_files(code: str | dict[str, str], spec: ExerciseSpec) -> dict[str, str]:
     """The student's files: one source is `submission.py`; a dict of file name to source is a
     submission of several modules that import each other, `submission.py` the entry."""
     files = {STUDENT_FILE: code} if isinstance(code, str) else dict(code)
@@ -143,19 +152,19 @@ def submission_files(code: str | dict[str, str], spec: dict) -> dict[str, str]:
     for name, text in files.items():
         if not (type(name) is str and MODULE_FILE.fullmatch(name)) or type(text) is not str:
             raise ValueError(f"{name!r}: a submitted file is a Python module (name.py) given as text")
-        if name in spec.get("provided", {}):
+        if name in spec.provided:
             raise ValueError(f"{name} is a file the exercise provides: name your module otherwise")
     return files
 
 
-def code_job(spec: dict, code: str | dict[str, str], inputs: dict, limits: Limits, device: str) -> Job:
+def code_job(spec: ExerciseSpec, code: str | dict[str, str], inputs: dict, limits: Limits, device: str) -> Job:
     """One sandbox job of `code` (the student's or the reference's) beside the exercise's provided files."""
     files = submission_files(code, spec)
-    return Job(main=HARNESS_SOURCE, files={**spec.get("provided", {}), **files},
+    return Job(main=HARNESS_SOURCE, files={**spec.provided, **files},
                inputs={**inputs, "student_files": sorted(files)}, limits=limits, device=device)
 
 
-def evaluate(spec: dict, solution_code: str, code: str | dict[str, str], seed: int, backend,
+def evaluate(spec: ExerciseSpec, solution_code: str, code: str | dict[str, str], seed: int, backend: SandboxBackend,
              reference_answers: object = None) -> Evaluation:
     """Grade `code` against `spec`, with `solution_code` as the reference, on inputs from `seed`.
     `code` is the source of `submission.py`, or a dict of file name to source (see submission_files).
@@ -167,7 +176,7 @@ def evaluate(spec: dict, solution_code: str, code: str | dict[str, str], seed: i
     plan = build_plan(spec, seed)
     visible = [p for p in plan.probes if not plan.hidden_probe(p["id"])]
     hidden = [p for p in plan.probes if plan.hidden_probe(p["id"])]
-    device = job_device(spec["device"], backend) if plan.probes else "cpu"
+    device = job_device(spec.device, backend) if plan.probes else "cpu"
     limits = limits_for(spec)
 
     def job(source, probes):
@@ -193,5 +202,5 @@ def evaluate(spec: dict, solution_code: str, code: str | dict[str, str], seed: i
         student = SplitAnswers([(probes, RunAnswers(run.value, failure=failure_of(run)))
                                 for probes, run in ((visible, shown), (hidden, hidden_run)) if run is not None])
     outcomes = [(p.check, judge_check(p, student, reference, code)) for p in plan.checks]
-    score = sum(check["points"] for check, outcome in outcomes if outcome.passed)
-    return Evaluation(score, max_score(spec), outcomes, shown, hidden_run, device)
+    score = sum(check.points for check, outcome in outcomes if outcome.passed)
+    return Evaluation(score, spec.max_score, outcomes, shown, hidden_run, device)

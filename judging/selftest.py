@@ -5,7 +5,7 @@
                                          each must fail, on every seed tried, and it must lose points:
                                          # fails: No loops, Matches the reference
 
-The files travel with the exercise version (`spec["selftests"]`, read by grader.content), so
+The files travel with the exercise version (`spec.selftests`, read by grader.content), so
 validation runs them wherever it runs: validate_course, import_course --validate, the admin's
 Validate button. The reference runs once per seed; every file is judged against its answers.
 
@@ -23,8 +23,8 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .evaluation import Evaluation, evaluate, run_reference
-from .spec import ALTERNATIVES, MISTAKES
+from .evaluation import Evaluation, SandboxBackend, evaluate, run_reference
+from .spec import ALTERNATIVES, MISTAKES, ExerciseSpec
 
 FAILS_PREFIX = "# fails:"
 DEFAULT_SEED_COUNT = 3
@@ -66,17 +66,17 @@ class SelftestReport:
         return not self.findings
 
 
-def run_selftests(spec: dict, solution_code: str, backend, seeds: Sequence[int] | None = None,
+def run_selftests(spec: ExerciseSpec, solution_code: str, backend: SandboxBackend, seeds: Sequence[int] | None = None,
                   label: str = "") -> SelftestReport:
-    """Grade every self-test file of `spec` (`spec["selftests"]`) on `seeds`; each finding's
+    """Grade every self-test file of `spec` (`spec.selftests`) on `seeds`; each finding's
     message starts with `label` + the file's name (e.g. the exercise folder's path and a slash).
 
     Raises SandboxUnavailable (ours, retry) or ReferenceFailed (the exercise itself is broken), as
     `evaluate` does: neither says anything about the self-tests.
     """
     seeds = tuple(selftest_seeds() if seeds is None else seeds)
-    files = spec.get("selftests", {})
-    check_names = [check["name"] for check in spec["checks"]]
+    files = spec.selftests
+    check_names = [check.name for check in spec.checks]
     judges = {name: _alternative_judge(label + name) if name.startswith(f"{ALTERNATIVES}/")
               else _mistake_judge(label + name, check_names) for name in files}
     # A mistake without a usable `# fails:` line is reported before it runs.
@@ -101,7 +101,7 @@ def _alternative_judge(path: str) -> Judge:
     def judge(code: str, evaluation: Evaluation | None) -> list[str]:
         if evaluation is None or evaluation.score >= evaluation.max_score:
             return []
-        failed = "; ".join(f'check "{check["name"]}": {_first_line(outcome)}'
+        failed = "; ".join(f'check "{check.name}": {_first_line(outcome)}'
                            for check, outcome in evaluation.outcomes if not outcome.passed)
         return [f"{path}: expected full marks, got {_score(evaluation)} ({failed})"]
 
@@ -124,7 +124,7 @@ def _mistake_judge(path: str, check_names: list[str]) -> Judge:
                     f"(checks: {_quoted(check_names)})"]
         if evaluation is None:
             return []
-        passed = {check["name"] for check, outcome in evaluation.outcomes if outcome.passed}
+        passed = {check.name for check, outcome in evaluation.outcomes if outcome.passed}
         problems = [f'{path}: expected to fail check "{name}", but it passed (score {_score(evaluation)})'
                     for name in expected if name in passed]
         if not problems and evaluation.score >= evaluation.max_score:

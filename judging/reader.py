@@ -1,7 +1,9 @@
-"""The exercise format: `exercise.yaml` checked and turned into a normalised spec (plain JSON).
+"""Read `exercise.yaml` into an `ExerciseSpec` (judging.spec), naming the file and line of every problem.
 
-The spec is what an ExerciseVersion stores and what grading reads; checking it here, with the
-file and line of each problem, keeps a malformed exercise from ever reaching a student.
+A malformed exercise never reaches a student: the reader records each problem on the caller's list
+(anything with `add(path, line, message)`, such as courses.loader.Problems) and returns a spec only
+when it found none. It first normalises the YAML into the spec's JSON form, filling defaults, then
+builds the typed objects from that.
 
     title: Outer product with matmul
     device: cpu                       # cpu, cuda or any
@@ -9,7 +11,7 @@ file and line of each problem, keeps a malformed exercise from ever reaching a s
     limits: {wall_s: 10, memory_mb: 512}
     attempts: {max: 20, min_interval_s: 5}
     checks:
-      - kind: value                   # value, gradient, training, structure, api
+      - kind: value                   # value, gradient, distribution, training, structure, api
         name: Matches the reference on the examples
         points: 3
         cases: [{args: [{tensor: [1.0, 2.0]}, {tensor: [3.0, 4.0]}]}]   # fixed inputs
@@ -18,49 +20,44 @@ file and line of each problem, keeps a malformed exercise from ever reaching a s
         atol: 1.0e-6
 """
 
+import builtins
 import math
-
-from courses.loader import require_text
+from pathlib import Path
+from typing import Protocol
 
 from .api_check import SYNTAX
+from .spec import (
+    BINARY_LOSSES,
+    CHECK_KINDS,
+    DATASETS,
+    DEFAULT_LOSSES,
+    DEVICES,
+    DIGITS_SAMPLES,
+    DTYPES,
+    ENTRY_KINDS,
+    PREDICATES,
+    PYTHON_MAKERS,
+    STATISTICS,
+    STRUCTURE_FIELDS,
+    TENSOR_MAKERS,
+    TRAINING_LOSSES,
+    ExerciseSpec,
+)
 
-# An exercise folder's self-tests (grader.selftest): other correct solutions, and mistakes.
-ALTERNATIVES, MISTAKES = "alternatives", "mistakes"
-
-ENTRY_KINDS = ("function", "module", "training")
-CHECK_KINDS = ("value", "gradient", "distribution", "training", "structure", "api")
-DEVICES = ("cpu", "cuda", "any")
 LIMIT_BOUNDS = {
     "wall_s": (1, 120, 10),
     "cpu_s": (1, 120, 10),
     "memory_mb": (64, 8192, 1024),
     "output_kb": (1, 1024, 64),
 }
-TENSOR_MAKERS = ("tensor", "randn", "rand", "randint", "zeros", "ones", "arange")
-DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8", "bool")
-# The data-generating parameters of each dataset kind, with their defaults, and the loss the trusted
-# side computes unless the check names one. A parameter is a number, or a [low, high] range drawn per
-# submission (the linear weight and the blob centre once per feature).
-# `digits` is a real data set (scikit-learn's bundled handwritten digits), split per submission: it has
-# no generating parameters.
-DATASETS = {"linear": {"weight": 1.0, "bias": 1.0}, "blobs": {"separation": 1.0, "centre": 0.0}, "digits": {}}
-PER_FEATURE_PARAMETERS = ("weight", "centre")
-DEFAULT_LOSSES = {"linear": "mse", "blobs": "bce", "digits": "cross_entropy"}
-TRAINING_LOSSES = ("mse", "bce", "bce_with_logits", "cross_entropy")
-# The losses that need 0/1 labels (blobs) and the one that needs class indices (digits).
-BINARY_LOSSES = ("bce", "bce_with_logits")
-DIGITS_SAMPLES, DIGITS_CLASSES = 1797, 10
-STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_shape", "output_structure")
 DEFAULT_STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_structure")
-# Python values drawn per probe ({int: [low, high]}, {float: [low, high]}, {bool: true}), a named
-# dimension's value ({dim: n}) and a torch.Size ({size: [n, 3]}), beside the tensor makers.
-PYTHON_MAKERS = ("int", "float", "bool", "dim", "size")
 MAX_RANDOM_COUNT = 500
-# Predicates on output tensors, judged on the trusted side: name -> the arguments they take.
-PREDICATES = {"nonnegative": (), "positive": (), "finite": (), "symmetric": (), "in_range": ("low", "high"),
-              "sums_to_one": ("dim",)}
-STATISTICS = ("mean", "std")
 MAX_DRAWS = 10_000
+API_RULES = ("forbid", "require", "allow", "forbid_syntax", "require_keywords")
+
+
+class ProblemList(Protocol):
+    def add(self, path: Path | str, line: int, message: str) -> None: ...
 
 
 class SpecReader:
@@ -69,9 +66,18 @@ class SpecReader:
     def __init__(self, path, problems):
         self.path = path
         self.problems = problems
+        self.found_problems = False
 
     def problem(self, mapping, message):
+        self.found_problems = True
         self.problems.add(self.path, getattr(mapping, "line", 1), message)
+
+    def text(self, mapping, key):
+        value = mapping.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.problem(mapping, f"'{key}' must be non-empty text")
+            return ""
+        return value.strip()
 
     def number(self, mapping, key, default, low, high, integer=False):
         value = mapping.get(key, default)
@@ -94,7 +100,7 @@ class SpecReader:
             checks_raw = []
         checks = [self.check(raw, entry) for raw in checks_raw if isinstance(raw, dict)]
         return {
-            "title": require_text(data, "title", self.path, self.problems),
+            "title": self.text(data, "title"),
             "device": device,
             "published": data.get("published", True) is not False,
             "entry": entry,
@@ -125,7 +131,7 @@ class SpecReader:
             kind = "api"
         check = {
             "kind": kind,
-            "name": require_text(raw, "name", self.path, self.problems),
+            "name": self.text(raw, "name"),
             "points": self.number(raw, "points", 1, 0, 1000),
             "hidden": raw.get("hidden", False) is True,
             "hint": str(raw.get("hint", "")),
@@ -169,6 +175,18 @@ class SpecReader:
         check["predicates"] = self.predicates(raw)
         if not (statistics or quantiles or check["predicates"]):
             self.problem(raw, "a distribution check needs 'statistics', 'quantiles' or 'predicates'")
+
+    def raises_check(self, raw, check, entry):
+        """The entry must raise `exception` on every input, as the reference does."""
+        if entry["kind"] == "training":
+            self.problem(raw, "a raises check needs entry: {function: NAME} or {module: NAME}")
+        self.inputs(raw, check, entry)
+        exception = raw.get("exception")
+        cls = getattr(builtins, exception, None) if isinstance(exception, str) else None
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            self.problem(raw, f"'exception' must name a built-in exception class such as ValueError, got {exception!r}")
+            exception = "Exception"
+        check["exception"] = exception
 
     def predicates(self, raw):
         """[nonnegative, {in_range: [0, 1]}, {sums_to_one: {dim: -1}}] as [{"name": ..., args}]."""
@@ -336,8 +354,10 @@ class SpecReader:
         return loss
 
     def api_check(self, raw, check, entry):
-        for key in ("forbid", "require", "allow"):
+        for key in ("forbid", "allow"):
             check[key] = self.api_names(raw, key)
+        check["require"] = self.required_names(raw)
+        check["require_keywords"] = self.keyword_rules(raw)
         for name in check["allow"]:
             if "." not in name:
                 self.problem(raw, f"'allow' takes full names such as torch.matmul, got {name!r}")
@@ -346,16 +366,42 @@ class SpecReader:
             self.problem(raw, f"'forbid_syntax' must be a list of {', '.join(SYNTAX)}, got {syntax!r}")
             syntax = []
         check["forbid_syntax"] = syntax
-        if not any(check[key] for key in ("forbid", "require", "allow", "forbid_syntax")):
-            self.problem(raw, "an api check needs 'forbid', 'require', 'allow' or 'forbid_syntax'")
+        if not any(check[key] for key in API_RULES):
+            self.problem(raw, f"an api check needs one of {', '.join(map(repr, API_RULES))}")
 
-    def api_names(self, raw, key):
-        names = raw.get(key, [])
-        if not isinstance(names, list) or not all(
-                isinstance(n, str) and n and all(part.isidentifier() for part in n.split(".")) for n in names):
-            self.problem(raw, f"'{key}' must be a list of names such as torch.softmax or softmax, got {names!r}")
+    def api_names(self, raw, key, names=None):
+        names = raw.get(key, []) if names is None else names
+        if not isinstance(names, list) or not all(map(_is_api_name, names)):
+            self.problem(raw, f"'{key}' must be a list of names such as torch.softmax, softmax or torch.linalg.*, "
+                              f"got {names!r}")
             return []
         return names
+
+    def required_names(self, raw):
+        """Names the code must use; a list among them ([torch.matmul, torch.mm]) is satisfied by any one."""
+        required = raw.get("require", [])
+        if not isinstance(required, list):
+            return self.api_names(raw, "require", required)
+        rules = []
+        for rule in required:
+            if isinstance(rule, list) and len(rule) >= 2:
+                rules.append(self.api_names(raw, "require", rule))
+            else:
+                rules += self.api_names(raw, "require", [rule])
+        return rules
+
+    def keyword_rules(self, raw):
+        """{torch.load: {weights_only: true}}: each call of the function must pass these keyword literals."""
+        rules = raw.get("require_keywords", {})
+        if not isinstance(rules, dict) or not all(
+                _is_api_name(function) and isinstance(keywords, dict) and keywords
+                and all(isinstance(k, str) and k.isidentifier() for k in keywords)
+                for function, keywords in rules.items()):
+            self.problem(raw, "'require_keywords' maps function names to {keyword: value}, such as "
+                              f"{{torch.load: {{weights_only: true}}}}, got {rules!r}")
+            return []
+        return [{"function": function, "keyword": keyword, "value": self.literal(raw, value)}
+                for function, keywords in rules.items() for keyword, value in keywords.items()]
 
     def inputs(self, raw, check, entry):
         check["init"] = self.input_list(raw, "init")
@@ -462,7 +508,8 @@ class SpecReader:
             self.problem(value, "'unique' applies to randint (random floats are distinct already)")
 
     def python_input(self, value, make, dims):
-        """{int: [low, high]} and {float: [low, high]} (inclusive, drawn per probe), {bool: true} (drawn),
+        """{int: [low, high]} and {float: [low, high]} (inclusive, drawn per probe; several ranges such as
+        [[-5, -1], [1, 5]] leave gaps), {bool: true} (drawn),
         {dim: n} (the dimension's value), {size: [n, 3]} (a torch.Size)."""
         arg = value[make]
         if make == "dim":
@@ -475,18 +522,28 @@ class SpecReader:
             if arg is not True:
                 self.problem(value, f"write {{bool: true}} for a random True or False, got {arg!r}")
             return {"bool": True}
-        if not (isinstance(arg, list) and len(arg) == 2):
-            self.problem(value, f"{make} needs [low, high], got {arg!r}")
+        several = isinstance(arg, list) and len(arg) >= 2 and all(isinstance(r, list) for r in arg)
+        ranges = arg if several else [arg]
+        if not all(isinstance(r, list) and len(r) == 2 for r in ranges):
+            self.problem(value, f"{make} needs [low, high], or several ranges [[low, high], [low, high]], got {arg!r}")
             return {make: [0, 1]}
-        if make == "int":
-            low, high = (self.integer_bound(value, b, dims) for b in arg)
-            if type(low) is int and type(high) is int and low > high:
-                self.problem(value, f"int needs low <= high, got {arg!r}")
-            return {"int": [low, high]}
-        if not (all(map(_is_parameter_number, arg)) and arg[0] <= arg[1]):
-            self.problem(value, f"float needs [low, high] numbers with low <= high, got {arg!r}")
-            return {"float": [0.0, 1.0]}
-        return {"float": [float(arg[0]), float(arg[1])]}
+        read = [self.int_range(value, r, dims) if make == "int" else self.float_range(value, r) for r in ranges]
+        numeric = [r for r in read if all(type(b) in (int, float) for b in r)]
+        if len(numeric) == len(read) and any(a[1] >= b[0] for a, b in zip(read, read[1:])):
+            self.problem(value, f"{make}'s ranges must be in increasing order, apart, got {arg!r}")
+        return {make: read if several else read[0]}
+
+    def int_range(self, value, bounds, dims):
+        low, high = (self.integer_bound(value, b, dims) for b in bounds)
+        if type(low) is int and type(high) is int and low > high:
+            self.problem(value, f"int needs low <= high, got {bounds!r}")
+        return [low, high]
+
+    def float_range(self, value, bounds):
+        if not (all(map(_is_parameter_number, bounds)) and bounds[0] <= bounds[1]):
+            self.problem(value, f"float needs [low, high] numbers with low <= high, got {bounds!r}")
+            return [0.0, 1.0]
+        return [float(bounds[0]), float(bounds[1])]
 
     def maker_argument(self, value, make, dims):
         """The argument of randn/rand/zeros/ones is a shape ([] is a 0-d tensor), of randint
@@ -535,9 +592,19 @@ class SpecReader:
         return shape
 
 
+def _is_api_name(name):
+    parts = name.split(".") if isinstance(name, str) else [""]
+    if parts[-1] == "*" and len(parts) > 1:
+        parts = parts[:-1]
+    return all(part.isidentifier() for part in parts)
+
+
 def _is_parameter_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= 1e6
 
 
-def read_spec(path, data, problems):
-    return SpecReader(path, problems).read(data)
+def read_spec(path: Path | str, data: dict, problems: ProblemList) -> ExerciseSpec | None:
+    """The spec of one exercise.yaml's parsed `data`, or None if it has problems (added to `problems`)."""
+    reader = SpecReader(path, problems)
+    normalised = reader.read(data)
+    return None if reader.found_problems else ExerciseSpec.from_json(normalised)

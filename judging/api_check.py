@@ -8,10 +8,13 @@ imported module (`t.softmax(0)`, `(a + b).sum()`) counts as the tensor method
 `torch.Tensor.<name>`, since the receiver's type is unknown until the code runs.
 
 Rules: `forbid` and `require` take dotted names (`torch.softmax`: also catches the tensor method
-`t.softmax(...)`) or bare names (`softmax`: anything whose last part is `softmax`). `allow` is an
-allow-list of full names (`[torch.matmul, torch.zeros]`): every name the code reaches through the
-allow-list's modules must be on it (tensor methods are not constrained by it). `forbid_syntax`
-takes `for`, `while` and `comprehension`.
+`t.softmax(...)`), bare names (`softmax`: anything whose last part is `softmax`) or a module's
+contents (`torch.linalg.*`: the module and everything in it). A `require` entry may be a list of
+names of which the code must use one (`[torch.matmul, torch.mm]`). `allow` is an allow-list of full
+names (`[torch.matmul, torch.zeros]`): every name the code reaches through the allow-list's modules
+must be on it (tensor methods are not constrained by it). `forbid_syntax` takes `for`, `while` and
+`comprehension`. `require_keywords` ({torch.load: {weights_only: true}}) asks every call of a
+function to pass these keywords as these literals.
 
 The harness also reports the torch functions the code called while it ran; a forbidden one
 fails the check even when the source hides it (`getattr(torch, "soft" + "max")`). That report
@@ -22,6 +25,8 @@ import ast
 import builtins
 from collections.abc import Collection
 from dataclasses import dataclass
+
+from .spec import ApiCheck, KeywordRule
 
 SYNTAX = {
     "for": ((ast.For, ast.AsyncFor), "a `for` loop"),
@@ -38,6 +43,16 @@ class Use:
     name: str  # resolved dotted name, e.g. torch.nn.functional.relu, or torch.Tensor.sum for a method
     line: int
     method: bool = False  # an attribute of an object whose type only the run would tell
+
+
+@dataclass(frozen=True)
+class Call:
+    names: tuple[str, ...]  # what the called expression may resolve to (as Use.name)
+    line: int
+    keywords: dict  # keyword -> its literal value, or NOT_LITERAL
+
+
+NOT_LITERAL = object()
 
 
 class _NameResolver(ast.NodeVisitor):
@@ -66,6 +81,7 @@ class _NameResolver(ast.NodeVisitor):
                 bound.add(node.arg)
         self.locals = bound - set(self.aliases)
         self.uses: list[Use] = []
+        self.calls: list[Call] = []
 
     def resolve(self, name: str) -> list[str]:
         """What a bare name refers to: an import, a star import's candidates, or nothing of a library's."""
@@ -100,28 +116,58 @@ class _NameResolver(ast.NodeVisitor):
             for extra in (*node.args[2:], *node.keywords):
                 self.visit(extra)
             return
+        self.calls.append(Call(self.callee_names(node.func), node.lineno, {
+            keyword.arg: _literal(keyword.value) for keyword in node.keywords if keyword.arg}))
         self.generic_visit(node)
 
-    def attribute_chain(self, value: ast.expr, attrs: list[str], line: int) -> None:
+    def callee_names(self, func: ast.expr) -> tuple[str, ...]:
+        if isinstance(func, ast.Name):
+            return tuple(self.resolve(func.id))
+        if not isinstance(func, ast.Attribute):
+            return ()
+        names, _ = self.chain(func.value, [func.attr])
+        return tuple(names)
+
+    def chain(self, value: ast.expr, attrs: list[str]) -> tuple[list[str], ast.expr | None]:
+        """The names an attribute chain resolves to, and the expression left to visit (a method's receiver)."""
         while isinstance(value, ast.Attribute):
             attrs.insert(0, value.attr)
             value = value.value
         roots = self.resolve(value.id) if isinstance(value, ast.Name) else []
         if roots:
-            self.uses += [Use(".".join([root, *attrs]), line) for root in roots]
-            return
-        self.uses += [Use(f"{TENSOR_METHOD}.{attr}", line, method=True) for attr in attrs]
-        self.visit(value)
+            return [".".join([root, *attrs]) for root in roots], None
+        return [f"{TENSOR_METHOD}.{attr}" for attr in attrs], value
+
+    def attribute_chain(self, value: ast.expr, attrs: list[str], line: int) -> None:
+        names, receiver = self.chain(value, attrs)
+        self.uses += [Use(name, line, method=receiver is not None) for name in names]
+        if receiver is not None:
+            self.visit(receiver)
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return NOT_LITERAL
 
 
 def used_names(source_tree: ast.Module) -> list[Use]:
     """Every name the code uses, in source order."""
+    return _resolved(source_tree).uses
+
+
+def _resolved(source_tree: ast.Module) -> _NameResolver:
     resolver = _NameResolver(source_tree)
     resolver.visit(source_tree)
-    return sorted(resolver.uses, key=lambda use: use.line)
+    resolver.uses.sort(key=lambda use: use.line)
+    return resolver
 
 
 def matches(rule: str, name: str) -> bool:
+    if rule.endswith(".*"):  # a module's contents, and the module itself
+        module = rule[:-2]
+        return name == module or name.startswith(module + ".")
     if name == rule or name.endswith("." + rule):
         return True
     # A torch function is also a tensor method: torch.X catches t.X(...) and torch.Tensor.X.
@@ -155,17 +201,16 @@ def syntax_lines(tree: ast.Module, forbidden: list[str]) -> list[tuple[int, str]
     return found
 
 
-def check_api(source: str, check: dict, called: Collection[str] = ()) -> tuple[bool, str]:
+def check_api(source: str, check: ApiCheck, called: Collection[str] = ()) -> tuple[bool, str]:
     """Judge `source` (the student's file) against the api check; `called` are the torch names
     the harness saw the code call. Return (passed, message)."""
-    forbid, require = check["forbid"], check["require"]
-    # Specs stored before allow-lists and syntax rules existed lack these keys.
-    allow, forbid_syntax = check.get("allow", []), check.get("forbid_syntax", [])
+    forbid, require, allow, forbid_syntax = check.forbid, check.require, check.allow, check.forbid_syntax
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         return False, f"line {exc.lineno}: your code could not be read as Python ({exc.msg})"
-    uses = used_names(tree)
+    resolved = _resolved(tree)
+    uses = resolved.uses
     problems = []
     for rule in forbid:
         use = first_use(rule, uses)
@@ -179,8 +224,9 @@ def check_api(source: str, check: dict, called: Collection[str] = ()) -> tuple[b
                         f"allows ({', '.join(allow)})")
     problems += [f"line {line}: uses {description}, which this exercise forbids"
                  for line, description in syntax_lines(tree, forbid_syntax)]
-    problems += [f"does not use `{rule}`, which this exercise requires" for rule in require
-                 if first_use(rule, uses) is None]
+    problems += [f"does not use {described(rule)}, which this exercise requires" for rule in require
+                 if not any(first_use(name, uses) for name in _alternatives(rule))]
+    problems += keyword_problems(check.require_keywords, resolved.calls)
     if problems:
         return False, "\n".join(problems)
     parts = []
@@ -191,5 +237,30 @@ def check_api(source: str, check: dict, called: Collection[str] = ()) -> tuple[b
     if forbid_syntax:
         parts.append("has no " + ", ".join(SYNTAX[keyword][1].removeprefix("a ") for keyword in forbid_syntax))
     if require:
-        parts.append("uses " + ", ".join(f"`{r}`" for r in require))
+        parts.append("uses " + ", ".join(described(rule) for rule in require))
+    if check.require_keywords:
+        parts.append("passes " + ", ".join(f"{rule.keyword}={rule.value!r} to `{rule.function}`"
+                                           for rule in check.require_keywords))
     return True, "Your code " + " and ".join(parts) + "."
+
+
+def _alternatives(rule: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (rule,) if isinstance(rule, str) else rule
+
+
+def described(rule: str | tuple[str, ...]) -> str:
+    names = _alternatives(rule)
+    return f"`{names[0]}`" if len(names) == 1 else "any of " + ", ".join(f"`{name}`" for name in names)
+
+
+def keyword_problems(rules: tuple[KeywordRule, ...], calls: list[Call]) -> list[str]:
+    """A call of a rule's function that does not pass its keyword as its literal value."""
+    problems = []
+    for rule in rules:
+        for call in calls:
+            if any(matches(rule.function, name) for name in call.names):
+                given = call.keywords.get(rule.keyword, NOT_LITERAL)
+                if not (type(given) is type(rule.value) and given == rule.value):
+                    problems.append(f"line {call.line}: calls `{rule.function}` without {rule.keyword}={rule.value!r}, "
+                                    f"which this exercise requires")
+    return problems

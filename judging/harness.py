@@ -47,6 +47,11 @@ def missing_package(exc):
             f"standard library).\n")
 
 
+def raised_names(exc):
+    """The exception's class and its bases, most specific first: what a raises check looks for."""
+    return [cls.__name__ for cls in type(exc).__mro__ if issubclass(cls, BaseException)]
+
+
 def entry_point(module, entry):
     value = getattr(module, entry["name"], None)
     if value is None:
@@ -249,7 +254,7 @@ def answer_probes(inputs):
         try:
             answers[probe["id"]] = {"ok": True, **answer(target, entry, probe)}
         except Exception as exc:  # noqa: BLE001 - reported to the student, per probe
-            answers[probe["id"]] = {"ok": False, "error": student_traceback(exc)}
+            answers[probe["id"]] = {"ok": False, "error": student_traceback(exc), "raised": raised_names(exc)}
     return {"import_error": None, "probes": answers}
 
 

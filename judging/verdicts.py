@@ -6,17 +6,19 @@ side. Hidden checks report pass or fail and a hint, never their inputs or expect
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
-from .api_check import check_api
-from .judge import (EXACT, Mismatch, Tolerance, check_predicates, compare, compare_distributions, describe,
+from .api_check import check_api, described
+from .compare import (EXACT, Mismatch, Tolerance, check_predicates, compare, compare_distributions, describe,
                     structure_of)
-from .spec import DIGITS_CLASSES
+from .probes import CheckPlan, Plan
+from .spec import DIGITS_CLASSES, ApiCheck, RaisesCheck
 
 HIDDEN_FAILURE = "Failed on a hidden test."
 MAX_CALLED_NAMES = 10_000
+MAX_RAISED_NAMES = 64
 
 
 @dataclass
@@ -55,9 +57,27 @@ class RunAnswers:
         if type(answer) is not dict or type(answer.get("ok")) is not bool:
             raise Mismatch("your program returned no answer for this test")
         if not answer["ok"]:
-            error = answer.get("error")
-            raise Mismatch(error if type(error) is str else "your code raised an exception")
+            raise Mismatch(_error_text(answer))
         return answer
+
+    def raised(self, probe_id):
+        """(exception class names, error text) if the probe's call raised, or None if it returned."""
+        try:
+            self.answer(probe_id)
+            return None
+        except Mismatch as exc:
+            answer = self.probes.get(probe_id)
+            if self.failure or self.import_error or type(answer) is not dict:
+                raise
+            names = answer.get("raised")
+            if type(names) is not list or len(names) > MAX_RAISED_NAMES or not all(type(n) is str for n in names):
+                names = []
+            return frozenset(names), str(exc)
+
+
+def _error_text(answer):
+    error = answer.get("error")
+    return error if type(error) is str else "your code raised an exception"
 
 
 def _called_names(value) -> frozenset[str]:
@@ -78,32 +98,41 @@ class SplitAnswers:
         self.called_names = frozenset().union(*(answers.called_names for _, answers in parts))
 
     def answer(self, probe_id):
+        return self._run(probe_id).answer(probe_id)
+
+    def raised(self, probe_id):
+        return self._run(probe_id).raised(probe_id)
+
+    def _run(self, probe_id):
         run = self._run_of.get(probe_id)
         if run is None:
             raise Mismatch("your program returned no answer for this test")
-        return run.answer(probe_id)
+        return run
 
 
-def judge_check(plan, student, reference, source):
+# What judge_check reads answers from: one run, or a student's runs split into visible and hidden jobs.
+Answers = RunAnswers | SplitAnswers
+
+def judge_check(plan: CheckPlan, student: Answers, reference: Answers, source: str | dict[str, str]) -> Outcome:
     check = plan.check
-    if check["kind"] == "api":
+    if check.kind == "api":
         return Outcome(*check_api_files(source, check, student.called_names))
     try:
-        outcome = _JUDGES[check["kind"]](plan, student, reference)
+        outcome = _JUDGES[check.kind](plan, student, reference)
     except Mismatch as exc:
         outcome = Outcome(False, str(exc))
-    if check["hidden"]:
+    if check.hidden:
         # Anything derived from a hidden probe stays with staff, the student's own loss curve included.
         outcome.loss_history = {}
         if not outcome.passed:
             outcome.staff_message = outcome.message
-            outcome.message = HIDDEN_FAILURE + (f" Hint: {check['hint']}" if check["hint"] else "")
-    elif not outcome.passed and check["hint"]:
-        outcome.message += f"\nHint: {check['hint']}"
+            outcome.message = HIDDEN_FAILURE + (f" Hint: {check.hint}" if check.hint else "")
+    elif not outcome.passed and check.hint:
+        outcome.message += f"\nHint: {check.hint}"
     return outcome
 
 
-def check_api_files(code: str | dict[str, str], check: dict, called: frozenset[str]) -> tuple[bool, str]:
+def check_api_files(code: str | dict[str, str], check: ApiCheck, called: frozenset[str]) -> tuple[bool, str]:
     """The api check over every file the student submitted (never the exercise's provided files): a
     forbidden name or syntax in any file fails it, a required name may be used in any of them."""
     if isinstance(code, str):
@@ -111,11 +140,11 @@ def check_api_files(code: str | dict[str, str], check: dict, called: frozenset[s
     problems, passes = [], []
     for number, (name, source) in enumerate(sorted(code.items())):
         # The run-time calls are the whole program's: report them once.
-        passed, message = check_api(source, {**check, "require": []}, called if number == 0 else ())
+        passed, message = check_api(source, replace(check, require=()), called if number == 0 else ())
         (passes if passed else problems).extend(f"{name}: {line}" for line in message.splitlines())
-    for rule in check["require"]:
-        if not any(check_api(source, {"forbid": [], "require": [rule]})[0] for source in code.values()):
-            problems.append(f"does not use `{rule}` in any file, which this exercise requires")
+    for rule in check.require:
+        if not any(check_api(source, ApiCheck(name=check.name, require=(rule,)))[0] for source in code.values()):
+            problems.append(f"does not use {described(rule)} in any file, which this exercise requires")
     if problems:
         return False, "\n".join(problems)
     return True, f"Checked {len(code)} files: " + "; ".join(passes)
@@ -149,16 +178,16 @@ def _judge_values(plan, student, reference):
         expected = _reference_answer(reference, probe_id)
         try:
             got = student.answer(probe_id)
-            check_predicates(got.get("output"), check.get("predicates", []), tolerance)
-            if check.get("match_reference", True):
+            check_predicates(got.get("output"), check.predicates, tolerance)
+            if check.match_reference:
                 compare(expected["output"], got.get("output"), tolerance)
-            if check["kind"] == "gradient":
+            if check.kind == "gradient":
                 # Forward values first, then the student's backward against their own forward
                 # (the clearest message when only the backward is wrong), then the reference's gradients.
                 for key in ("output_plus", "output_minus", "input_grads", "parameter_grads"):
                     if key in expected:
                         compare(expected[key], got.get(key), tolerance, where=key.replace("_", " "))
-                    if key == "output_minus" and check.get("gradcheck"):
+                    if key == "output_minus" and check.gradcheck:
                         check_finite_differences(plan.gradchecks[probe_id], got)
         except Mismatch as exc:
             inputs = plan.visible_inputs.get(probe_id)
@@ -168,7 +197,7 @@ def _judge_values(plan, student, reference):
     return Outcome(True, f"Matches the reference on all {count} input{'s' * (count != 1)}.")
 
 
-def check_finite_differences(probe, got, rtol=1e-3, atol=1e-5):
+def check_finite_differences(probe: dict, got: dict, rtol: float = 1e-3, atol: float = 1e-5) -> None:
     """gradcheck on the trusted side: <grad, v> must equal <cotangent, f(x+eps v) - f(x-eps v)> / 2 eps.
 
     The cotangent is re-drawn here from the probe's seed, exactly as the harness drew it; the
@@ -193,6 +222,41 @@ def check_finite_differences(probe, got, rtol=1e-3, atol=1e-5):
         )
 
 
+def _judge_raises(plan, student, reference):
+    """Bad input: the student's call must raise the check's exception (or a subclass), as the reference's does."""
+    check = plan.check
+    for probe_id in plan.probe_ids:
+        _reference_raised(reference, probe_id, check)
+        raised = student.raised(probe_id)
+        if raised is None or check.exception not in raised[0]:
+            inputs = plan.visible_inputs.get(probe_id)
+            shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
+            what = "returned a result" if raised is None else f"raised something else:\n{raised[1]}"
+            raise Mismatch(f"Expected {check.exception} to be raised{shown}, but your code {what}")
+    count = len(plan.probe_ids)
+    return Outcome(True, f"Raises {check.exception} on all {count} input{'s' * (count != 1)}, as asked.")
+
+
+def _reference_raised(reference, probe_id, check):
+    try:
+        raised = reference.raised(probe_id)
+    except Mismatch as exc:
+        raise ReferenceFailed(f"the reference solution failed on {probe_id}: {exc}") from exc
+    if raised is None or check.exception not in raised[0]:
+        got = "returned a result" if raised is None else f"raised {raised[1]}"
+        raise ReferenceFailed(f"the reference solution should raise {check.exception} on {probe_id}, but it {got}")
+
+
+def check_reference(plan: Plan, answers: RunAnswers) -> None:
+    """Raise ReferenceFailed unless the reference's answers answer every probe as its check expects."""
+    for check_plan in plan.checks:
+        for probe_id in check_plan.probe_ids:
+            if isinstance(check_plan.check, RaisesCheck):
+                _reference_raised(answers, probe_id, check_plan.check)
+            else:
+                _reference_answer(answers, probe_id)
+
+
 def _judge_distribution(plan, student, reference):
     """Stochastic code: the statistics of many draws, computed here from the returned draws."""
     check = plan.check
@@ -201,16 +265,16 @@ def _judge_distribution(plan, student, reference):
         try:
             samples = student.answer(probe_id).get("samples")
             if type(samples) is not torch.Tensor or samples.numel() > MAX_SAMPLE_ELEMENTS:
-                raise Mismatch(f"draws: expected {check['draws']} stacked draws of {describe(expected[0])}, got "
+                raise Mismatch(f"draws: expected {check.draws} stacked draws of {describe(expected[0])}, got "
                                f"{describe(samples)}")
-            check_predicates(samples, check["predicates"])
+            check_predicates(samples, check.predicates)
             compare_distributions(expected, samples, check)
         except Mismatch as exc:
             inputs = plan.visible_inputs.get(probe_id)
             shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
             raise Mismatch(f"Wrong distribution{shown}:\n{exc}") from exc
     count = len(plan.probe_ids)
-    return Outcome(True, f"The statistics of {check['draws']} draws match on all {count} "
+    return Outcome(True, f"The statistics of {check.draws} draws match on all {count} "
                          f"input{'s' * (count != 1)}.")
 
 
@@ -230,7 +294,7 @@ def _judge_structure(plan, student, reference):
     for probe_id in plan.probe_ids:
         expected = _reference_answer(reference, probe_id)
         got = student.answer(probe_id)
-        for field_name in plan.check["compare"]:
+        for field_name in plan.check.compare:
             want, have = _STRUCTURE_FIELDS[field_name](expected), _STRUCTURE_FIELDS[field_name](got)
             if field_name == "parameter_count" and (type(have) is not int or have != want):
                 raise Mismatch(f"parameter count: expected {want}, got {describe(have)}")
@@ -300,14 +364,14 @@ def _recorded_curve(losses, training_loss, loss):
 def _judge_training(plan, student, reference):
     """Judge on the trusted side's own figures: the training loss and the held-out metrics are computed
     here from the model's predictions; the recorded losses only have to agree with them."""
-    check, loss = plan.check, plan.check["loss"]
+    check, loss = plan.check, plan.check.loss
     probe_id = plan.probe_ids[0]
     expected = _reference_answer(reference, probe_id)
     history = {"reference": _losses(expected)}
     got = student.answer(probe_id)
     losses = _losses(got)
     history["student"] = losses
-    history["threshold"] = check["max_final_loss"]
+    history["threshold"] = check.max_final_loss
     # Class indices stay integers for the cross-entropy; 0/1 labels and targets are compared as floats.
     train_y, holdout_y = (plan.private[key] if loss == "cross_entropy" else plan.private[key].double()
                           for key in ("train_y", "holdout_y"))
@@ -315,23 +379,23 @@ def _judge_training(plan, student, reference):
     holdout_predictions = _predictions(got, "holdout_predictions", holdout_y, "on the held-out inputs", loss)
     training_loss = float(TRAINING_LOSSES[loss][1](predictions, train_y))
     findings, failures = [], []
-    if check["loss_must_decrease"]:
+    if check.loss_must_decrease:
         decreased, finding = _recorded_curve(losses, training_loss, loss)
         (findings if decreased else failures).append(finding)
-    if check["max_final_loss"]:
-        ok = training_loss <= check["max_final_loss"]
+    if check.max_final_loss:
+        ok = training_loss <= check.max_final_loss
         (findings if ok else failures).append(f"final training {TRAINING_LOSSES[loss][0]} {training_loss:.4g} "
-                                              f"{'≤' if ok else '>'} threshold {check['max_final_loss']:g}")
-    if check["max_holdout_mse"]:
+                                              f"{'≤' if ok else '>'} threshold {check.max_final_loss:g}")
+    if check.max_holdout_mse:
         mse = float(((holdout_predictions - holdout_y) ** 2).mean())
-        ok = mse <= check["max_holdout_mse"]
+        ok = mse <= check.max_holdout_mse
         (findings if ok else failures).append(
-            f"held-out mean squared error {mse:.4g} {'≤' if ok else '>'} {check['max_holdout_mse']:g}")
-    if check["min_holdout_accuracy"]:
+            f"held-out mean squared error {mse:.4g} {'≤' if ok else '>'} {check.max_holdout_mse:g}")
+    if check.min_holdout_accuracy:
         accuracy = float((_predicted_classes(holdout_predictions, loss) == holdout_y).double().mean())
-        ok = accuracy >= check["min_holdout_accuracy"]
+        ok = accuracy >= check.min_holdout_accuracy
         (findings if ok else failures).append(
-            f"held-out accuracy {accuracy:.1%} {'≥' if ok else '<'} {check['min_holdout_accuracy']:.0%}")
+            f"held-out accuracy {accuracy:.1%} {'≥' if ok else '<'} {check.min_holdout_accuracy:.0%}")
     if failures:
         reached = f" Reached: {'; '.join(findings)}." if findings else ""
         return Outcome(False, f"Training did not reach the target: {'; '.join(failures)}.{reached}", history)
@@ -350,6 +414,7 @@ _JUDGES = {
     "value": _judge_values,
     "gradient": _judge_values,
     "distribution": _judge_distribution,
+    "raises": _judge_raises,
     "structure": _judge_structure,
     "training": _judge_training,
 }

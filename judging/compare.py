@@ -10,11 +10,14 @@ where a number was expected is a failed comparison that says so.
 """
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 
 from sandbox.wire import Unsupported
+
+from .spec import DistributionCheck, Predicate, ValueCheck
 
 # torch.testing.assert_close's defaults (rtol, atol); integer and bool dtypes compare exactly.
 DEFAULT_TOLERANCES = {
@@ -40,9 +43,8 @@ class Tolerance:
     broadcast: bool = False  # compare up to broadcasting (as numpy.testing.assert_allclose), not exact shapes
 
     @classmethod
-    def of_check(cls, check: dict) -> "Tolerance":
-        # Specs stored before `broadcast` existed lack the key.
-        return cls(check["rtol"], check["atol"], check["allow_nan"], check.get("broadcast", False))
+    def of_check(cls, check: ValueCheck) -> "Tolerance":
+        return cls(check.rtol, check.atol, check.allow_nan, check.broadcast)
 
     def for_dtype(self, dtype: torch.dtype) -> tuple[float, float]:
         if self.rtol is not None and self.atol is not None:
@@ -53,7 +55,7 @@ class Tolerance:
 EXACT = Tolerance(rtol=0.0, atol=0.0)
 
 
-def describe(value) -> str:
+def describe(value: object) -> str:
     if isinstance(value, Unsupported):
         return f"an unsupported object of type {value.type_name}"
     if isinstance(value, torch.Tensor):
@@ -61,7 +63,7 @@ def describe(value) -> str:
     return f"{type(value).__name__} {value!r}"[:200]
 
 
-def compare(expected, got, tolerance: Tolerance = Tolerance(), where: str = "output") -> None:
+def compare(expected: object, got: object, tolerance: Tolerance = Tolerance(), where: str = "output") -> None:
     """Raise Mismatch with a precise message unless `got` matches `expected`."""
     if isinstance(got, Unsupported):
         raise Mismatch(f"{where}: returned an object of type {got.type_name}, which cannot be graded "
@@ -174,7 +176,7 @@ def compare_tensors(expected: torch.Tensor, got: torch.Tensor, tolerance: Tolera
     )
 
 
-def structure_of(value, dtypes: bool = True):
+def structure_of(value: object, dtypes: bool = True) -> object:
     """The structure of an output, as comparable plain data: tuple and list lengths, dict keys, and each
     tensor's shape (with `dtypes`, its dtype too, e.g. "tensor (3, 4) float32"); numbers by type."""
     if type(value) is torch.Tensor:
@@ -188,7 +190,7 @@ def structure_of(value, dtypes: bool = True):
     return describe(value) if isinstance(value, Unsupported) else type(value).__name__
 
 
-def tensor_leaves(value, where: str = "output"):
+def tensor_leaves(value: object, where: str = "output") -> Iterator[tuple[str, torch.Tensor]]:
     """(where, tensor) for each tensor in an output made of tuples, lists and dicts."""
     if type(value) is torch.Tensor:
         yield where, value
@@ -208,17 +210,17 @@ def _first_failure(failed: torch.Tensor, values: torch.Tensor, where: str, rule:
                        f"{values.flatten()[first].item():.6g} ({count} of {failed.numel()} elements fail)")
 
 
-def check_predicates(value, predicates: list, tolerance: Tolerance = Tolerance()) -> None:
+def check_predicates(value: object, predicates: tuple[Predicate, ...], tolerance: Tolerance = Tolerance()) -> None:
     """Raise Mismatch naming the first element that breaks one of `predicates` (see spec.PREDICATES)."""
     leaves = list(tensor_leaves(value))
     if predicates and not leaves:
-        raise Mismatch(f"output: expected tensors to check ({', '.join(p['name'] for p in predicates)}), "
+        raise Mismatch(f"output: expected tensors to check ({', '.join(p.name for p in predicates)}), "
                        f"got {describe(value)}")
     for where, tensor in leaves:
         values = tensor.double()
         rtol, atol = tolerance.for_dtype(tensor.dtype)
         for predicate in predicates:
-            name = predicate["name"]
+            name = predicate.name
             if name == "nonnegative":
                 _first_failure(~(values >= 0), values, where, "every element must be nonnegative (>= 0)")
             elif name == "positive":
@@ -226,11 +228,11 @@ def check_predicates(value, predicates: list, tolerance: Tolerance = Tolerance()
             elif name == "finite":
                 _first_failure(~torch.isfinite(values), values, where, "every element must be finite")
             elif name == "in_range":
-                low, high = predicate["low"], predicate["high"]
+                low, high = predicate.low, predicate.high
                 _first_failure(~((values >= low) & (values <= high)), values, where,
                                f"every element must lie in [{low:g}, {high:g}]")
             elif name == "sums_to_one":
-                _check_sums_to_one(values, predicate["dim"], rtol, atol, where)
+                _check_sums_to_one(values, predicate.dim, rtol, atol, where)
             elif name == "symmetric":
                 _check_symmetric(values, rtol, atol, where)
 
@@ -254,7 +256,7 @@ def _check_symmetric(values: torch.Tensor, rtol: float, atol: float, where: str)
                    "it must equal its transpose (the last two dimensions)")
 
 
-def compare_distributions(expected: torch.Tensor, got: torch.Tensor, check: dict, where: str = "draws") -> None:
+def compare_distributions(expected: torch.Tensor, got: torch.Tensor, check: DistributionCheck, where: str = "draws") -> None:
     """Compare two samples (draws along dim 0) by their summary statistics, element by element.
 
     Statistics come from the draws themselves, never from the student's claims. A mean or standard
@@ -266,16 +268,16 @@ def compare_distributions(expected: torch.Tensor, got: torch.Tensor, check: dict
     if got.shape != expected.shape or got.dtype != expected.dtype:
         raise Mismatch(f"{where}: expected {expected.shape[0]} draws of {describe(expected[0])}, got "
                        f"{describe(got)} (stacked along the first dimension)")
-    n, z = expected.shape[0], check["z"]
+    n, z = expected.shape[0], check.z
     shape = expected.shape[1:]
     e, g = expected.double().reshape(n, -1), got.double().reshape(n, -1)
     if not torch.isfinite(g).all():
         _first_failure(~torch.isfinite(g).all(dim=0), g[0], where, "every draw must be finite", shape)
     _, atol = Tolerance().for_dtype(expected.dtype) if expected.is_floating_point() else (0.0, 1e-12)
-    moments = {name: (_statistic(name, e), _statistic(name, g)) for name in check["statistics"]}
+    moments = {name: (_statistic(name, e), _statistic(name, g)) for name in check.statistics}
     for name, ((e_value, e_error), (g_value, g_error)) in moments.items():
-        if name in check["expect"]:
-            target, error, source = torch.full_like(g_value, float(check["expect"][name])), g_error, "declared"
+        if name in check.expect:
+            target, error, source = torch.full_like(g_value, float(check.expect[name])), g_error, "declared"
         else:
             target, error, source = e_value, (e_error ** 2 + g_error ** 2).sqrt(), "the reference's"
         allowed = z * error + atol
@@ -286,7 +288,7 @@ def compare_distributions(expected: torch.Tensor, got: torch.Tensor, check: dict
                            f"{g_value[i].item():.6g}, expected {target[i].item():.6g} ({source}; up to "
                            f"{allowed[i].item():.3g} apart allowed: {z:g} standard errors over {n} draws)")
     e_sorted = e.sort(dim=0).values.T.contiguous()
-    for p in check["quantiles"]:
+    for p in check.quantiles:
         g_quantile, e_quantile = torch.quantile(g, p, dim=0), torch.quantile(e, p, dim=0)
         column = g_quantile.unsqueeze(1).contiguous()
         below = torch.searchsorted(e_sorted, column, right=False).squeeze(1)

@@ -1,0 +1,534 @@
+"""The exercise spec as typed, frozen objects: one class per check kind and per input generator.
+
+`judging.reader` builds an `ExerciseSpec` from `exercise.yaml`, checking every value and naming the
+file and line of each problem; nothing else constructs one from a file. What an ExerciseVersion
+stores is `ExerciseSpec.to_json()`, and `ExerciseSpec.from_json` reads it back: the JSON is data
+the reader validated when the version was made, so `from_json` rebuilds the objects without
+checking again (their own `__post_init__` still refuses an impossible combination).
+
+The lists of names below (kinds, dtypes, devices, datasets, predicates...) are the format's
+vocabulary: the reader, the probes and the judges all take them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar, Union
+
+# An exercise folder's self-tests (judging.selftest): other correct solutions, and mistakes.
+ALTERNATIVES, MISTAKES = "alternatives", "mistakes"
+
+ENTRY_KINDS = ("function", "module", "training")
+DEVICES = ("cpu", "cuda", "any")
+DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8", "bool")
+TENSOR_MAKERS = ("tensor", "randn", "rand", "randint", "zeros", "ones", "arange")
+RANDOM_MAKERS = ("randn", "rand", "randint")
+# Python values drawn per probe ({int: [low, high]}, {float: [low, high]}, {bool: true}), a named
+# dimension's value ({dim: n}) and a torch.Size ({size: [n, 3]}), beside the tensor makers.
+PYTHON_MAKERS = ("int", "float", "bool", "dim", "size")
+# The data-generating parameters of each dataset kind, with their defaults, and the loss the trusted
+# side computes unless the check names one. A parameter is a number, or a [low, high] range drawn per
+# submission (the linear weight and the blob centre once per feature).
+# `digits` is a real data set (scikit-learn's bundled handwritten digits), split per submission: it has
+# no generating parameters.
+DATASETS = {"linear": {"weight": 1.0, "bias": 1.0}, "blobs": {"separation": 1.0, "centre": 0.0}, "digits": {}}
+PER_FEATURE_PARAMETERS = ("weight", "centre")
+DEFAULT_LOSSES = {"linear": "mse", "blobs": "bce", "digits": "cross_entropy"}
+TRAINING_LOSSES = ("mse", "bce", "bce_with_logits", "cross_entropy")
+# The losses that need 0/1 labels (blobs) and the one that needs class indices (digits).
+BINARY_LOSSES = ("bce", "bce_with_logits")
+DIGITS_SAMPLES, DIGITS_CLASSES = 1797, 10
+STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_shape", "output_structure")
+# Predicates on output tensors, judged on the trusted side: name -> the arguments they take.
+PREDICATES = {"nonnegative": (), "positive": (), "finite": (), "symmetric": (), "in_range": ("low", "high"),
+              "sums_to_one": ("dim",)}
+STATISTICS = ("mean", "std")
+
+# A literal input or keyword argument: what YAML gives for a number, text, true/false or a list.
+Literal = Union[None, bool, int, float, str, list]
+# A size or bound: an integer, or the name of a dimension drawn earlier in the same draw.
+Bound = Union[int, str]
+Number = Union[int, float]
+# A data-generating parameter: a number, or a [low, high] range drawn per submission.
+Parameter = Union[Number, list]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the student's code must define: a function, an nn.Module class or a training function."""
+
+    kind: str
+    name: str
+
+    def __post_init__(self):
+        if self.kind not in ENTRY_KINDS or not self.name.isidentifier():
+            raise ValueError(f"not an entry: {self.kind} {self.name!r}")
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_s: Number = 10
+    cpu_s: Number = 10
+    memory_mb: Number = 1024
+    output_kb: Number = 64
+
+
+@dataclass(frozen=True)
+class Attempts:
+    max: int | None = None
+    min_interval_s: int = 0
+
+
+# --- input generators: one class each; `to_json` gives the form the reader accepts from YAML ---
+
+@dataclass(frozen=True)
+class TensorInput:
+    """A tensor written out (`tensor`, `zeros`, `ones`, `arange`) or drawn per probe (`randn`, `rand`,
+    `randint`). `arg` is the maker's argument: a shape, [low, high, shape] for randint, the data for
+    tensor; sizes and randint's bounds may name dimensions."""
+
+    make: str
+    arg: Any
+    dtype: str = "float32"
+    requires_grad: bool | None = None
+    sorted: bool = False
+    unique: bool = False
+
+    def __post_init__(self):
+        if self.make not in TENSOR_MAKERS or self.dtype not in DTYPES:
+            raise ValueError(f"not a tensor input: {self.make} of {self.dtype}")
+
+    def to_json(self) -> dict:
+        spec = {"make": self.make, "arg": self.arg, "dtype": self.dtype}
+        if self.requires_grad is not None:
+            spec["requires_grad"] = self.requires_grad
+        spec.update({key: True for key in ("sorted", "unique") if getattr(self, key)})
+        return {"tensor": spec}
+
+
+@dataclass(frozen=True)
+class IntInput:
+    """A Python int drawn uniformly from the union of `ranges`, each [low, high] with both included:
+    several ranges leave gaps ([[-5, -1], [1, 5]] is never 0)."""
+
+    ranges: tuple[tuple[Bound, Bound], ...]
+
+    def to_json(self) -> dict:
+        return {"int": _ranges_json(self.ranges)}
+
+
+@dataclass(frozen=True)
+class FloatInput:
+    """A Python float drawn uniformly from the union of `ranges`, each [low, high]."""
+
+    ranges: tuple[tuple[float, float], ...]
+
+    def to_json(self) -> dict:
+        return {"float": _ranges_json(self.ranges)}
+
+
+def _ranges_json(ranges: tuple[tuple, ...]) -> list:
+    """One range as [low, high], several as [[low, high], ...]."""
+    return list(ranges[0]) if len(ranges) == 1 else [list(r) for r in ranges]
+
+
+def _ranges(arg: list) -> tuple[tuple, ...]:
+    return tuple(map(tuple, arg)) if isinstance(arg[0], list) else (tuple(arg),)
+
+
+@dataclass(frozen=True)
+class BoolInput:
+    """True or False, drawn."""
+
+    def to_json(self) -> dict:
+        return {"bool": True}
+
+
+@dataclass(frozen=True)
+class DimInput:
+    """The value of a dimension of the draw, as a Python int."""
+
+    name: str
+
+    def to_json(self) -> dict:
+        return {"dim": self.name}
+
+
+@dataclass(frozen=True)
+class SizeInput:
+    """A torch.Size whose sizes may name dimensions."""
+
+    shape: tuple[Bound, ...]
+
+    def to_json(self) -> dict:
+        return {"size": list(self.shape)}
+
+
+@dataclass(frozen=True)
+class LiteralInput:
+    """A number, text, boolean or (nested) list passed as written."""
+
+    value: Literal
+
+    def to_json(self) -> Literal:
+        return self.value
+
+
+Input = Union[TensorInput, IntInput, FloatInput, BoolInput, DimInput, SizeInput, LiteralInput]
+
+
+def input_from_json(value: Any) -> Input:
+    if not isinstance(value, dict):
+        return LiteralInput(value)
+    (kind, arg), = value.items()
+    if kind == "tensor":
+        return TensorInput(**arg)
+    if kind == "int":
+        return IntInput(_ranges(arg))
+    if kind == "float":
+        return FloatInput(_ranges(arg))
+    if kind == "bool":
+        return BoolInput()
+    if kind == "dim":
+        return DimInput(arg)
+    if kind == "size":
+        return SizeInput(tuple(arg))
+    raise ValueError(f"not an input: {value!r}")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A named size drawn once per random draw from [low, high]; a bound may name an earlier dimension."""
+
+    name: str
+    low: Bound
+    high: Bound
+
+
+@dataclass(frozen=True)
+class Case:
+    """A fixed case. A hidden check's cases are varied per submission unless `fixed`."""
+
+    args: tuple[Input, ...]
+    fixed: bool = False
+
+    def to_json(self) -> dict:
+        return {"args": [arg.to_json() for arg in self.args], "fixed": self.fixed}
+
+
+@dataclass(frozen=True)
+class RandomDraws:
+    """`count` probes whose arguments are drawn per submission, after their dimensions."""
+
+    count: int
+    args: tuple[Input, ...]
+    dims: tuple[Dimension, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"count": self.count, "dims": {d.name: [d.low, d.high] for d in self.dims},
+                "args": [arg.to_json() for arg in self.args]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RandomDraws:
+        return cls(count=data["count"], args=tuple(map(input_from_json, data["args"])),
+                   dims=tuple(Dimension(name, *bounds) for name, bounds in data.get("dims", {}).items()))
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A property every output tensor must have: nonnegative, positive, finite, symmetric,
+    in_range (low, high) or sums_to_one (along dim)."""
+
+    name: str
+    low: Number | None = None
+    high: Number | None = None
+    dim: int | None = None
+
+    def __post_init__(self):
+        if self.name not in PREDICATES:
+            raise ValueError(f"not a predicate: {self.name}")
+
+    def to_json(self) -> dict:
+        return {"name": self.name, **{key: getattr(self, key) for key in PREDICATES[self.name]}}
+
+
+# --- checks: one class per kind ---
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    kind: ClassVar[str]
+    name: str
+    points: Number = 1
+    hidden: bool = False
+    hint: str = ""
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, **{f.name: _json(getattr(self, f.name)) for f in fields(self)}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbedCheck(Check):
+    """A check judged on the entry's answers to probes: fixed `cases` and `random` draws, after the
+    module is built with `init` arguments and, where given, random `weights` of these shapes."""
+
+    init: tuple[Input, ...] = ()
+    weights: dict[str, tuple[Bound, ...]] = field(default_factory=dict)
+    cases: tuple[Case, ...] = ()
+    random: RandomDraws | None = None
+
+    @property
+    def arg_inputs(self) -> list[Input]:
+        """Every argument input the check's probes are made from."""
+        return [arg for case in self.cases for arg in case.args] + list(self.random.args if self.random else [])
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValueCheck(ProbedCheck):
+    """The entry's output matches the reference's (as torch.testing.assert_close) and/or has the
+    listed predicates. rtol and atol are both set or both None (the dtype's defaults)."""
+
+    kind: ClassVar[str] = "value"
+    rtol: float | None = None
+    atol: float | None = None
+    allow_nan: bool = False
+    broadcast: bool = False
+    predicates: tuple[Predicate, ...] = ()
+    match_reference: bool = True
+
+    def __post_init__(self):
+        if (self.rtol is None) != (self.atol is None):
+            raise ValueError("set both rtol and atol, or neither")
+        if not self.match_reference and not self.predicates:
+            raise ValueError("a check with match_reference: false needs predicates")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradientCheck(ValueCheck):
+    """The gradients with respect to `wrt` match the reference's; with `gradcheck`, also finite
+    differences of the student's own forward pass."""
+
+    kind: ClassVar[str] = "gradient"
+    wrt: str = "inputs"
+    gradcheck: bool = False
+    eps: float = 1e-6
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistributionCheck(ProbedCheck):
+    """Stochastic code: `draws` samples per input, compared by summary statistics within z standard
+    errors, not element by element."""
+
+    kind: ClassVar[str] = "distribution"
+    draws: int = 1000
+    statistics: tuple[str, ...] = STATISTICS
+    quantiles: tuple[float, ...] = ()
+    expect: dict[str, Number] = field(default_factory=dict)
+    z: Number = 5
+    predicates: tuple[Predicate, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class StructureCheck(ProbedCheck):
+    """A module's parameters and its output on zeros of `input_shape`; a function's output structure
+    (tuple and list lengths, dict keys, each tensor's shape and dtype) on its probes."""
+
+    kind: ClassVar[str] = "structure"
+    input_shape: tuple[Bound, ...] | None = None
+    compare: tuple[str, ...] = ("output_structure",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaisesCheck(ProbedCheck):
+    """The entry raises `exception` (a built-in exception class, or a subclass of it) on every probe,
+    as the reference does: the behaviour on bad input that a prompt asks for."""
+
+    kind: ClassVar[str] = "raises"
+    exception: str = "ValueError"
+
+
+@dataclass(frozen=True)
+class GeneratedData:
+    """n points of `features` features drawn from [low, high]: y = x @ weight + bias + noise
+    (linear), or two blobs labelled 0 and 1 (blobs). `parameters` are those of DATASETS[kind]."""
+
+    kind: str
+    n: int = 64
+    features: int = 1
+    noise: Number = 0.0
+    low: Number = -1.0
+    high: Number = 1.0
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "n": self.n, "features": self.features, "noise": self.noise,
+                **self.parameters, "low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class DigitsData:
+    """n images of scikit-learn's handwritten digits, a fraction `label_noise` of their labels replaced."""
+
+    kind: ClassVar[str] = "digits"
+    n: int = 1000
+    label_noise: Number = 0.0
+
+    def to_json(self) -> dict:
+        return {"kind": "digits", "n": self.n, "label_noise": self.label_noise}
+
+
+Dataset = Union[GeneratedData, DigitsData]
+
+
+def dataset_from_json(data: dict) -> Dataset:
+    if data["kind"] == "digits":
+        return DigitsData(n=data["n"], label_noise=data["label_noise"])
+    parameters = {name: data[name] for name in DATASETS[data["kind"]]}
+    return GeneratedData(**{k: v for k, v in data.items() if k not in parameters}, parameters=parameters)
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """The held-out points: `n` drawn like the data, or x and y as written."""
+
+    n: int = 32
+    x: list | None = None
+    y: list | None = None
+
+    def to_json(self) -> dict:
+        return {"x": self.x, "y": self.y, "n": self.n}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingCheck(Check):
+    """The training entry, called on data drawn here, returns a model whose loss and held-out
+    figures the trusted side computes itself."""
+
+    kind: ClassVar[str] = "training"
+    data: Dataset
+    kwargs: dict[str, Literal] = field(default_factory=dict)
+    holdout: Holdout = Holdout()
+    loss: str = "mse"
+    max_final_loss: Number | None = None
+    max_holdout_mse: Number | None = None
+    min_holdout_accuracy: Number | None = None
+    loss_must_decrease: bool = True
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """Every call of `function` must pass `keyword` as the literal `value` (torch.load, weights_only, True)."""
+
+    function: str
+    keyword: str
+    value: Literal
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiCheck(Check):
+    """Static rules on the student's source (and a run-time recorder of forbidden torch calls).
+
+    A `require` entry is a name, or a tuple of names of which the code must use at least one. A name
+    ending in `.*` (`torch.linalg.*`) stands for everything in that module."""
+
+    kind: ClassVar[str] = "api"
+    forbid: tuple[str, ...] = ()
+    require: tuple[str | tuple[str, ...], ...] = ()
+    allow: tuple[str, ...] = ()
+    forbid_syntax: tuple[str, ...] = ()
+    require_keywords: tuple[KeywordRule, ...] = ()
+
+
+CHECK_TYPES: dict[str, type[Check]] = {cls.kind: cls for cls in (
+    ValueCheck, GradientCheck, DistributionCheck, RaisesCheck, TrainingCheck, StructureCheck, ApiCheck)}
+CHECK_KINDS = tuple(CHECK_TYPES)
+
+
+def check_from_json(data: dict) -> Check:
+    cls = CHECK_TYPES[data["kind"]]
+    values = {name: value for name, value in data.items() if name != "kind"}
+    for name in ("init", "statistics", "quantiles", "forbid", "require", "allow", "forbid_syntax", "compare"):
+        if name in values:
+            values[name] = tuple(input_from_json(v) for v in values[name]) if name == "init" else tuple(
+                tuple(v) if isinstance(v, list) else v for v in values[name])
+    if "require_keywords" in values:
+        values["require_keywords"] = tuple(KeywordRule(**rule) for rule in values["require_keywords"])
+    if "cases" in values:
+        values["cases"] = tuple(Case(tuple(map(input_from_json, c["args"])), c.get("fixed", False))
+                                for c in values["cases"])
+    if values.get("random") is not None:
+        values["random"] = RandomDraws.from_json(values["random"])
+    if "weights" in values:
+        values["weights"] = {name: tuple(shape) for name, shape in values["weights"].items()}
+    if "predicates" in values:
+        values["predicates"] = tuple(Predicate(**p) for p in values["predicates"])
+    if values.get("input_shape") is not None:
+        values["input_shape"] = tuple(values["input_shape"])
+    if "data" in values:
+        values["data"] = dataset_from_json(values["data"])
+    if "holdout" in values:
+        values["holdout"] = Holdout(**values["holdout"])
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """One version of an exercise: what grading, validation and the exercise page read.
+
+    `provided` holds the files the student's code may import (shown read-only, ignored by the api
+    check); `selftests` the alternatives and mistakes (path -> source) that validation grades."""
+
+    title: str
+    entry: Entry
+    checks: tuple[Check, ...]
+    device: str = "cpu"
+    published: bool = True
+    limits: Limits = Limits()
+    attempts: Attempts = Attempts()
+    provided: dict[str, str] = field(default_factory=dict)
+    selftests: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.device not in DEVICES:
+            raise ValueError(f"not a device: {self.device}")
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.points for check in self.checks)
+
+    def with_files(self, provided: dict[str, str], selftests: dict[str, str]) -> ExerciseSpec:
+        return replace(self, provided=provided, selftests=selftests)
+
+    def to_json(self) -> dict:
+        data = {
+            "title": self.title, "device": self.device, "published": self.published,
+            "entry": self.entry.to_json(),
+            "limits": _json(self.limits), "attempts": _json(self.attempts),
+            "checks": [check.to_json() for check in self.checks],
+        }
+        data.update({key: value for key in ("provided", "selftests") if (value := getattr(self, key))})
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> ExerciseSpec:
+        return cls(
+            title=data["title"], device=data["device"], published=data["published"],
+            entry=Entry(**data["entry"]), limits=Limits(**data["limits"]), attempts=Attempts(**data["attempts"]),
+            checks=tuple(map(check_from_json, data["checks"])),
+            provided=data.get("provided", {}), selftests=data.get("selftests", {}),
+        )
+
+
+def _json(value: Any) -> Any:
+    """The JSON form of a spec value: objects by their to_json (or fields), tuples as lists."""
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
