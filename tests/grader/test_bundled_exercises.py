@@ -18,18 +18,18 @@ def test_chapters_2_to_7_have_at_least_ten_exercises_covering_every_check_kind()
     chapters = {slug for slug, _ in EXERCISES}
     assert chapters >= {"setup", "tensors", "autograd", "nn-module", "loss-and-optimizers", "training-loop"}
     assert len(EXERCISES) >= 10
-    kinds = {check["kind"] for _, data in EXERCISES for check in data.spec["checks"]}
-    assert kinds == {"value", "gradient", "training", "structure", "api"}
+    kinds = {check.kind for _, data in EXERCISES for check in data.spec.checks}
+    assert kinds == {"value", "gradient", "training", "structure", "api", "raises"}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter,data", EXERCISES, ids=[f"{c}/{d.slug}" for c, d in EXERCISES])
 def test_it_validates_with_its_alternatives_and_mistakes(chapter, data, grading_backend):
     version = SimpleNamespace(spec=data.spec, solution_code=data.solution,
-                              max_score=sum(check["points"] for check in data.spec["checks"]))
+                              max_score=sum(check.points for check in data.spec.checks))
     result = validate(version, data.starter, backend=grading_backend, selftest_label=f"{data.slug}/")
     assert result.ok, "\n".join(result.problems)
-    kinds = [name.split("/")[0] for name in data.spec["selftests"]]
+    kinds = [name.split("/")[0] for name in data.spec.selftests]
     assert (kinds.count("alternatives") >= 2, kinds.count("mistakes") >= 3) == (True, True), kinds
     assert result.reference.score == result.reference.max_score
     assert result.starter.score < result.starter.max_score
