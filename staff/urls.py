@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="staff_home"),
     path("audit/", views.audit_log, name="staff_audit"),
+    path("queue/", views.queue, name="staff_queue"),
     path("courses/<slug:course_slug>/gradebook/", views.gradebook, name="gradebook"),
     path("courses/<slug:course_slug>/gradebook.csv", views.gradebook_csv, name="gradebook_csv"),
     path("courses/<slug:course_slug>/submissions/", views.submissions, name="staff_submissions"),

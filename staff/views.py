@@ -6,12 +6,15 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from courses.models import Course, InterviewAnswer
 from grader.models import AuditEntry, Exercise, RegradeBatch, Submission
+from torchgrade.health import QueueSnapshot
 
 from . import review
 from .gradebook import Gradebook
@@ -186,3 +189,23 @@ def audit_log(request):
     if request.GET.get("course"):
         entries = entries.filter(course__slug=request.GET["course"])
     return render(request, "staff/audit.html", {"entries": entries[:500]})
+
+
+def wants_json(request) -> bool:
+    """Tools (no Accept header, or one preferring JSON) and ?format=json get JSON; browsers HTML."""
+    return request.GET.get("format") == "json" or \
+        request.get_preferred_type(["application/json", "text/html"]) == "application/json"
+
+
+@never_cache
+def queue(request):
+    """Workers, queues, the oldest waiting submission, latency and recent errors: for superusers."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    snapshot = QueueSnapshot()
+    if wants_json(request):
+        response = JsonResponse(snapshot.as_json())
+    else:
+        response = render(request, "staff/queue.html", {"snapshot": snapshot})
+    patch_vary_headers(response, ["Accept"])
+    return response

@@ -6,10 +6,10 @@ sandbox ran a canary job recently (the web process runs no sandbox itself: each 
 processes run the canary and record it with the worker's heartbeat, grader/worker.py). Anyone
 may ask whether the site is ready; only superusers see why, with the workers' names.
 
-/staff/queue/ shows admins the workers, the queues, the oldest waiting submission, grading
-latency and recent errors: an HTML page, or JSON for tools (asked for by `Accept` or
-`?format=json`). /metrics gives Prometheus the same figures (torchgrade/metrics.py), to the bearer
-of METRICS_TOKEN only.
+QueueSnapshot is the state of the grading queue: the workers, the queues, the oldest waiting
+submission, grading latency and recent errors. The staff app's /staff/queue/ page shows it to
+admins; /metrics gives Prometheus the same figures (torchgrade/metrics.py), to the bearer of
+METRICS_TOKEN only.
 """
 
 import hmac
@@ -18,13 +18,10 @@ from datetime import timedelta
 from functools import cached_property
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.db.models import Count, F
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import KombuError
 
@@ -204,26 +201,6 @@ class QueueSnapshot:
                 for s in self.recent_errors
             ],
         }
-
-
-def wants_json(request) -> bool:
-    """Tools (no Accept header, or one preferring JSON) and ?format=json get JSON; browsers HTML."""
-    return request.GET.get("format") == "json" or \
-        request.get_preferred_type(["application/json", "text/html"]) == "application/json"
-
-
-@never_cache
-def staff_queue(request):
-    """Workers, queues, the oldest waiting submission, latency and recent errors: for superusers."""
-    if not request.user.is_superuser:
-        raise PermissionDenied
-    snapshot = QueueSnapshot()
-    if wants_json(request):
-        response = JsonResponse(snapshot.as_json())
-    else:
-        response = render(request, "staff/queue.html", {"snapshot": snapshot})
-    patch_vary_headers(response, ["Accept"])
-    return response
 
 
 @never_cache
