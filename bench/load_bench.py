@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATABASE = "torchgrade_load"
 
-from common import drop_database, recreate_database  # noqa: E402 - bench/ is the script's own folder
+from common import CpuAccount, drop_database, recreate_database  # noqa: E402 - bench/ is the script's own folder
 
 from torchgrade.stats import percentile  # noqa: E402
 PORT = 8765
@@ -231,11 +231,12 @@ def main():
         with ThreadPoolExecutor(args.readers) as readers_pool:
             readers = [readers_pool.submit(reader, i) for i in range(args.readers)]
             time.sleep(2)  # readers are logged in and reading before the burst lands
-            burst_started = time.monotonic()
+            burst_started, arrival_cpu = time.monotonic(), CpuAccount().start()
             recorder.burst_arriving = True
             with ThreadPoolExecutor(16) as burst_pool:
                 burst_ids = list(burst_pool.map(submitter, range(args.burst)))
             recorder.burst_arriving = False
+            arrival_cpu.stop()
             submitted_s = time.monotonic() - burst_started
             ids = set(burst_ids)
             while Submission.objects.filter(pk__in=ids).exclude(status__in=["graded", "error"]).exists():
@@ -265,6 +266,9 @@ def main():
                   f"errors {recorder.errors[kind]}")
         for kind, target in (("chapter (grading only)", 100), ("chapter (burst arriving)", 100), ("submit", 300)):
             print(f"{kind} p99: {1000 * percentile(recorder.latencies[kind], 99):.1f} ms (target < {target} ms)")
+        print(f"while the burst arrived ({submitted_s:.1f} s; this bench is the load generator: its students' "
+              f"log-ins, submits and page views)")
+        print(arrival_cpu.report(len(ids), "submission sent"))
     finally:
         for process in processes:
             stop(process)
