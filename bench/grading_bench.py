@@ -5,11 +5,13 @@ burst), with one worker at its default concurrency (the number of cores). Uses i
 (PostgreSQL `torchgrade_bench` if PostgreSQL answers on 127.0.0.1:5432, else var/bench.sqlite3)
 and Redis database 14. Figures are printed, never asserted.
 
-    /opt/torchgrade/venv/bin/python bench/grading_bench.py [--latency-runs 30] [--burst 60] [--no-pool]
+    /opt/torchgrade/venv/bin/python bench/grading_bench.py [--latency-runs 30] [--burst 60] [--modes before after]
 
-The students submit a correct answer that is not the reference's own text. By default the
-reference pool is filled first, so each grading runs only the student's code (its visible and
-hidden checks' jobs); --no-pool runs the reference beside it, as when the pool is empty.
+The students submit a correct answer that is not the reference's own text. Both modes run by
+default, each with a worker of its own: "before" without reference answers computed ahead (the
+reference runs beside the student's code, as when the pool is empty: three jobs per grading),
+"after" with the reference pool filled first, so that each grading runs only the student's code
+(its visible and hidden checks' jobs).
 """
 
 import argparse
@@ -53,14 +55,20 @@ def choose_database():
         return f"sqlite:///{path}"
 
 
+MODES = {
+    "before": "no reference pool: the reference runs beside each student's code",
+    "after": "reference pool: each grading runs only the student's code",
+}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency-runs", type=int, default=30)
     parser.add_argument("--burst", type=int, default=60)
-    parser.add_argument("--no-pool", action="store_true",
-                        help="grade without reference answers computed ahead (the reference runs beside each student)")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES),
+                        help="before: no reference answers computed ahead; after: the reference pool (default: both)")
     args = parser.parse_args()
-    pool_size = 0 if args.no_pool else args.latency_runs + args.burst + 2
+    pool_size = args.latency_runs + args.burst + 2
 
     from torchgrade.broker import ensure_broker, with_database
 
@@ -94,41 +102,44 @@ def main():
     users = [User.objects.create_user(f"student{i}") for i in range(max(args.burst, 1))]
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge("cpu")
-
     (ROOT / "var").mkdir(exist_ok=True)
-    log = open(ROOT / "var" / "grading_bench_worker.log", "w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "-n", "bench@%h",
-         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT, env=os.environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
+
+    def start_worker(mode):
+        """A worker whose pool is off (size 0: nothing is filled) before, and on after."""
+        WorkerHeartbeat.objects.all().delete()
+        log = open(ROOT / "var" / f"grading_bench_worker_{mode}.log", "w")
+        env = {**os.environ, "GRADER_REFERENCE_POOL_SIZE": str(pool_size if mode == "after" else 0)}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "-n", "bench@%h",
+             "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
         started = time.monotonic()
         while not WorkerHeartbeat.objects.filter(canary_ok=True).exists():  # its sandbox started
             if worker.poll() is not None or time.monotonic() - started > 120:
                 sys.exit(f"the worker did not start; see {log.name}")
             time.sleep(0.2)
-        print(f"worker ready in {time.monotonic() - started:.1f} s (concurrency {os.cpu_count()}), "
-              f"database {os.environ['DATABASE_URL'].split(':')[0]}")
-        if pool_size:
+        print(f"{mode}, {MODES[mode]}: worker ready in {time.monotonic() - started:.1f} s "
+              f"(concurrency {os.cpu_count()}), database {os.environ['DATABASE_URL'].split(':')[0]}")
+        if mode == "after":
             filling = time.monotonic()
-            jobs.fill_reference_pool(exercise.current_version_id, "cpu")
+            # The task itself: fill_reference_pool is throttled, and the "before" run has just asked.
+            jobs.fill_reference_pool_task.apply_async((exercise.current_version_id,), queue="cpu")
             while ReferenceAnswers.unclaimed(exercise.current_version).count() < pool_size:
                 if time.monotonic() - filling > 300:
                     sys.exit(f"the reference pool did not fill; see {log.name}")
                 time.sleep(0.2)
-            print(f"reference pool of {pool_size} filled in {time.monotonic() - filling:.1f} s: "
-                  "each grading runs only the student's code")
-        else:
-            print("no reference pool: the reference runs beside each student's code")
+            print(f"  reference pool of {pool_size} filled in {time.monotonic() - filling:.1f} s")
+        return worker
 
-        def wait_graded(ids, poll_s=0.005, timeout=300):
-            deadline = time.monotonic() + timeout
-            while Submission.objects.filter(pk__in=ids).exclude(status__in=["graded", "error"]).exists():
-                if time.monotonic() > deadline:
-                    sys.exit("timed out waiting for gradings")
-                time.sleep(poll_s)
+    def wait_graded(ids, poll_s=0.005, timeout=300):
+        deadline = time.monotonic() + timeout
+        while Submission.objects.filter(pk__in=ids).exclude(status__in=["graded", "error"]).exists():
+            if time.monotonic() > deadline:
+                sys.exit("timed out waiting for gradings")
+            time.sleep(poll_s)
 
+    def measure(mode):
         for warm in range(2):  # one grading per pool process, so that both have served a task before the timing
             wait_graded([Submission.create_for(users[warm], exercise, STUDENT_CODE).pk])
 
@@ -146,15 +157,20 @@ def main():
         cpu.stop()
         graded = Submission.objects.filter(pk__in=ids, status="graded", grades__score=2).distinct().count()
 
-        print(f"submit-to-graded latency over {len(latencies)} sequential submissions: "
+        print(f"  submit-to-graded latency over {len(latencies)} sequential submissions: "
               f"p50 {1000 * statistics.median(latencies):.0f} ms, p95 {1000 * percentile(latencies, 95):.0f} ms "
               f"(target: p50 < 60 ms)")
-        print(f"burst of {args.burst}: {args.burst / burst_s:.1f} gradings/s ({burst_s:.2f} s in all, "
+        print(f"  burst of {args.burst}: {args.burst / burst_s:.1f} gradings/s ({burst_s:.2f} s in all, "
               f"{graded}/{args.burst} graded with full marks) (target: >= 30 gradings/s)")
-        print(cpu.report(args.burst, "grading in the burst"))
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        print("  " + cpu.report(args.burst, "grading in the burst").replace("\n", "\n  "))
+
+    for mode in args.modes:
+        worker = start_worker(mode)
+        try:
+            measure(mode)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
 
 
 if __name__ == "__main__":
