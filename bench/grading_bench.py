@@ -109,11 +109,13 @@ def main():
         WorkerHeartbeat.objects.all().delete()
         log = open(ROOT / "var" / f"grading_bench_worker_{mode}.log", "w")
         env = {**os.environ, "GRADER_REFERENCE_POOL_SIZE": str(pool_size if mode == "after" else 0)}
-        worker = subprocess.Popen(
+        return log, subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "-n", "bench@%h",
              "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+
+    def prepare(mode, log, worker):
         started = time.monotonic()
         while not WorkerHeartbeat.objects.filter(canary_ok=True).exists():  # its sandbox started
             if worker.poll() is not None or time.monotonic() - started > 120:
@@ -130,7 +132,6 @@ def main():
                     sys.exit(f"the reference pool did not fill; see {log.name}")
                 time.sleep(0.2)
             print(f"  reference pool of {pool_size} filled in {time.monotonic() - filling:.1f} s")
-        return worker
 
     def wait_graded(ids, poll_s=0.005, timeout=300):
         deadline = time.monotonic() + timeout
@@ -165,8 +166,9 @@ def main():
         print("  " + cpu.report(args.burst, "grading in the burst").replace("\n", "\n  "))
 
     for mode in args.modes:
-        worker = start_worker(mode)
+        log, worker = start_worker(mode)
         try:
+            prepare(mode, log, worker)
             measure(mode)
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
