@@ -65,15 +65,19 @@ class Recorder:
 
 
 class Student:
-    """One browser: a keep-alive connection and a cookie jar."""
+    """One browser: a keep-alive connection, a cookie jar, and a cache that revalidates what came
+    with an ETag (as a browser does with a `no-cache` response: If-None-Match, then 304 or 200)."""
 
     def __init__(self, recorder):
         self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
         self.cookies = {}
+        self.etags = {}
         self.recorder = recorder
 
     def request(self, kind, method, path, form=None, expect=(200,)):
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if method == "GET" and path in self.etags:
+            headers["If-None-Match"] = self.etags[path]
         body = None
         if form is not None:
             form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
@@ -89,6 +93,8 @@ class Student:
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
+            elif header.lower() == "etag" and method == "GET":
+                self.etags[path] = value
         return response, content
 
     def log_in(self, username):
@@ -215,8 +221,9 @@ def main():
             while not burst_done.is_set() and time.monotonic() < deadline:
                 student.request("chapter", "GET", random.choice(chapters))
                 if not finished and time.monotonic() >= next_poll:
-                    _, fragment = student.request("status poll", "GET", f"/submissions/{mine}/status/")
-                    finished = "hx-trigger" not in fragment
+                    response, fragment = student.request("status poll", "GET", f"/submissions/{mine}/status/",
+                                                         expect=(200, 304))
+                    finished = response.status == 200 and "hx-trigger" not in fragment
                     next_poll = time.monotonic() + 1
                 time.sleep(random.uniform(*THINK_S))
             return mine
