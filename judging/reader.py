@@ -22,6 +22,7 @@ builds the typed objects from that.
 
 import builtins
 import math
+from dataclasses import fields
 from pathlib import Path
 from typing import Protocol
 
@@ -41,15 +42,20 @@ from .spec import (
     STRUCTURE_FIELDS,
     TENSOR_MAKERS,
     TRAINING_LOSSES,
+    Attempts,
+    Check,
+    DigitsData,
+    DistributionCheck,
     ExerciseSpec,
+    GeneratedData,
+    GradientCheck,
+    Holdout,
+    Limits,
 )
 
-LIMIT_BOUNDS = {
-    "wall_s": (1, 120, 10),
-    "cpu_s": (1, 120, 10),
-    "memory_mb": (64, 8192, 1024),
-    "output_kb": (1, 1024, 64),
-}
+# (low, high) of each limit; the defaults are judging.spec.Limits's, as every default of the format
+# is its class's (see `default`).
+LIMIT_BOUNDS = {"wall_s": (1, 120), "cpu_s": (1, 120), "memory_mb": (64, 8192), "output_kb": (1, 1024)}
 DEFAULT_STRUCTURE_FIELDS = ("parameter_count", "parameter_shapes", "output_structure")
 MAX_RANDOM_COUNT = 500
 MAX_DRAWS = 10_000
@@ -105,12 +111,13 @@ class SpecReader:
             "published": data.get("published", True) is not False,
             "entry": entry,
             "limits": {
-                key: self.number(limits_raw, key, default, low, high)
-                for key, (low, high, default) in LIMIT_BOUNDS.items()
+                key: self.number(limits_raw, key, default(Limits, key), low, high)
+                for key, (low, high) in LIMIT_BOUNDS.items()
             },
             "attempts": {
                 "max": attempts.get("max") and self.number(attempts, "max", None, 1, 1000, integer=True),
-                "min_interval_s": self.number(attempts, "min_interval_s", 0, 0, 86400, integer=True),
+                "min_interval_s": self.number(attempts, "min_interval_s", default(Attempts, "min_interval_s"), 0, 86400,
+                                              integer=True),
             },
             "checks": checks,
         }
@@ -132,7 +139,7 @@ class SpecReader:
         check = {
             "kind": kind,
             "name": self.text(raw, "name"),
-            "points": self.number(raw, "points", 1, 0, 1000),
+            "points": self.number(raw, "points", default(Check, "points"), 0, 1000),
             "hidden": raw.get("hidden", False) is True,
             "hint": str(raw.get("hint", "")),
         }
@@ -154,8 +161,8 @@ class SpecReader:
         if entry["kind"] == "training":
             self.problem(raw, "a distribution check needs entry: {function: NAME} or {module: NAME}")
         self.inputs(raw, check, entry)
-        check["draws"] = self.number(raw, "draws", 1000, 10, MAX_DRAWS, integer=True)
-        statistics = raw.get("statistics", list(STATISTICS))
+        check["draws"] = self.number(raw, "draws", default(DistributionCheck, "draws"), 10, MAX_DRAWS, integer=True)
+        statistics = raw.get("statistics", list(default(DistributionCheck, "statistics")))
         if not isinstance(statistics, list) or any(s not in STATISTICS for s in statistics):
             self.problem(raw, f"'statistics' must list some of {', '.join(STATISTICS)}, got {statistics!r}")
             statistics = list(STATISTICS)
@@ -171,7 +178,7 @@ class SpecReader:
             self.problem(raw, f"'expect' maps some of {', '.join(STATISTICS)} to numbers, got {expect!r}")
             expect = {}
         check["expect"] = expect
-        check["z"] = self.number(raw, "z", 5, 1, 20)
+        check["z"] = self.number(raw, "z", default(DistributionCheck, "z"), 1, 20)
         check["predicates"] = self.predicates(raw)
         if not (statistics or quantiles or check["predicates"]):
             self.problem(raw, "a distribution check needs 'statistics', 'quantiles' or 'predicates'")
@@ -243,7 +250,7 @@ class SpecReader:
         check["gradcheck"] = raw.get("gradcheck", False) is True
         if check["gradcheck"] and (entry["kind"] != "function" or wrt != "inputs"):
             self.problem(raw, "gradcheck works on a function entry with wrt: inputs")
-        check["eps"] = self.number(raw, "eps", 1e-6, 1e-12, 1e-1)
+        check["eps"] = self.number(raw, "eps", default(GradientCheck, "eps"), 1e-12, 1e-1)
 
     def structure_check(self, raw, check, entry):
         """A module's parameters and its output on zeros of `input_shape`; a function's output on its
@@ -274,12 +281,12 @@ class SpecReader:
         kind = data["kind"]
         check["data"] = self.digits_data(data) if kind == "digits" else {
             "kind": kind,
-            "n": self.number(data, "n", 64, 1, 100_000, integer=True),
-            "features": self.number(data, "features", 1, 1, 1024, integer=True),
-            "noise": self.number(data, "noise", 0.0, 0, 100),
+            "n": self.number(data, "n", default(GeneratedData, "n"), 1, 100_000, integer=True),
+            "features": self.number(data, "features", default(GeneratedData, "features"), 1, 1024, integer=True),
+            "noise": self.number(data, "noise", default(GeneratedData, "noise"), 0, 100),
             **{key: self.parameter(data, key, default) for key, default in DATASETS[kind].items()},
-            "low": self.number(data, "low", -1.0, -1e6, 1e6),
-            "high": self.number(data, "high", 1.0, -1e6, 1e6),
+            "low": self.number(data, "low", default(GeneratedData, "low"), -1e6, 1e6),
+            "high": self.number(data, "high", default(GeneratedData, "high"), -1e6, 1e6),
         }
         kwargs = raw.get("args", {})
         if not isinstance(kwargs, dict):
@@ -290,7 +297,7 @@ class SpecReader:
         check["holdout"] = {
             "x": self.literal(raw, holdout["x"]) if "x" in holdout else None,
             "y": self.literal(raw, holdout["y"]) if "y" in holdout else None,
-            "n": self.number(holdout, "n", 32, 1, 10_000, integer=True),
+            "n": self.number(holdout, "n", default(Holdout, "n"), 1, 10_000, integer=True),
         }
         if (check["holdout"]["x"] is None) != (check["holdout"]["y"] is None):
             self.problem(raw, "'holdout' needs both x and y, or neither (then it is drawn like the data)")
@@ -318,8 +325,8 @@ class SpecReader:
         classes (held-out labels stay true): a noisy training set to overfit."""
         return {
             "kind": "digits",
-            "n": self.number(data, "n", 1000, 1, DIGITS_SAMPLES - 1, integer=True),
-            "label_noise": self.number(data, "label_noise", 0.0, 0, 1),
+            "n": self.number(data, "n", default(DigitsData, "n"), 1, DIGITS_SAMPLES - 1, integer=True),
+            "label_noise": self.number(data, "label_noise", default(DigitsData, "label_noise"), 0, 1),
         }
 
     def digits_holdout(self, raw, check):
@@ -590,6 +597,11 @@ class SpecReader:
             self.problem(context, f"a shape must be a list of positive integers{known}, got {shape!r}")
             return [1]
         return shape
+
+
+def default(cls: type, name: str) -> object:
+    """The default of field `name` of spec class `cls`: judging.spec owns every default of the format."""
+    return next(f.default for f in fields(cls) if f.name == name)
 
 
 def _is_api_name(name):
