@@ -22,6 +22,7 @@ from .spec import (
     DATASETS,
     DIGITS_CLASSES,
     DIGITS_SAMPLES,
+    DTYPES,
     PER_FEATURE_PARAMETERS,
     RANDOM_MAKERS,
     BoolInput,
@@ -43,11 +44,8 @@ from .spec import (
     TrainingCheck,
 )
 
-TORCH_DTYPES = {
-    "float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
-    "bfloat16": torch.bfloat16, "int64": torch.int64, "int32": torch.int32,
-    "uint8": torch.uint8, "bool": torch.bool,
-}
+# The format's dtype names (judging.spec.DTYPES) are torch's own.
+TORCH_DTYPES = {name: getattr(torch, name) for name in DTYPES}
 
 
 def derive_seed(seed: int, *labels: object) -> int:
