@@ -115,12 +115,13 @@ Answers = RunAnswers | SplitAnswers
 
 def judge_check(plan: CheckPlan, student: Answers, reference: Answers, source: str | dict[str, str]) -> Outcome:
     check = plan.check
-    if check.kind == "api":
-        return Outcome(*check_api_files(source, check, student.called_names))
-    try:
-        outcome = _JUDGES[check.kind](plan, student, reference)
-    except Mismatch as exc:
-        outcome = Outcome(False, str(exc))
+    if check.kind == "api":  # judged from the source (and the run-time record), not from answers
+        outcome = Outcome(*check_api_files(source, check, student.called_names))
+    else:
+        try:
+            outcome = _JUDGES[check.kind](plan, student, reference)
+        except Mismatch as exc:
+            outcome = Outcome(False, str(exc))
     if check.hidden:
         # Anything derived from a hidden probe stays with staff, the student's own loss curve included.
         outcome.loss_history = {}

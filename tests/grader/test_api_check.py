@@ -1,7 +1,11 @@
+import pytest
 from django.test import SimpleTestCase
 
-from judging.spec import ApiCheck, KeywordRule, check_from_json
+from grader.runner import get_backend
 from judging.api_check import check_api
+from judging.evaluation import evaluate
+from judging.spec import ApiCheck, KeywordRule, check_from_json
+from tests.grader.factories import read
 
 
 def rule(forbid=(), require=(), allow=(), forbid_syntax=(), require_keywords=()):
@@ -144,3 +148,33 @@ class ApiCheckTestCase(SimpleTestCase):
                 self.assertEqual((passed, message), (False, "line 3: calls `torch.load` without weights_only=True, "
                                                             "which this exercise requires"))
         self.assertTrue(check_api("import pickle\nm = pickle.load(f)\n", safe)[0])
+
+
+HINTED_SPEC = """
+title: Load
+entry: {function: load}
+checks:
+  - kind: value
+    name: Loads
+    random: {count: 1, args: [{randn: [2]}]}
+  - kind: api
+    name: Loads with weights_only=True
+    hint: Pass weights_only=True to torch.load.
+    require_keywords: {torch.load: {weights_only: true}}
+"""
+HINTED_SOLUTION = ("import io\nimport torch\n\ndef load(x):\n    buffer = io.BytesIO()\n    torch.save(x, buffer)\n"
+                   "    buffer.seek(0)\n    return torch.load(buffer, weights_only=True)\n")
+
+
+@pytest.mark.usefixtures("grading_backend")
+class ApiCheckHintTestCase(SimpleTestCase):
+    def test_a_failed_api_check_shows_its_hint_and_a_passed_one_does_not(self):
+        spec = read(HINTED_SPEC)
+        unsafe = HINTED_SOLUTION.replace("weights_only=True", "weights_only=False")
+        outcomes = [dict((check.name, outcome.message) for check, outcome in
+                         evaluate(spec, HINTED_SOLUTION, code, 1, get_backend()).outcomes)
+                    for code in (unsafe, HINTED_SOLUTION + "\n")]
+        self.assertEqual(outcomes[0]["Loads with weights_only=True"],
+                         "line 8: calls `torch.load` without weights_only=True, which this exercise requires\n"
+                         "Hint: Pass weights_only=True to torch.load.")
+        self.assertNotIn("Hint", outcomes[1]["Loads with weights_only=True"])
