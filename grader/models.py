@@ -192,6 +192,11 @@ class SpecField(models.JSONField):
     def get_prep_value(self, value):
         return super().get_prep_value(value.to_json() if isinstance(value, ExerciseSpec) else value)
 
+    def value_to_string(self, obj):
+        """What dumpdata writes: the JSON form."""
+        value = self.value_from_object(obj)
+        return value.to_json() if isinstance(value, ExerciseSpec) else value
+
 
 class ExerciseVersion(models.Model):
     """The checks and reference solution an exercise had at one time; submissions point here."""

@@ -5,11 +5,14 @@ JSON field), as `migrate` runs it.
 """
 
 import importlib
+import json
 
+from django.core import serializers
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from grader.models import ExerciseVersion
+from judging.spec import ExerciseSpec
 from tests.base import BaseTestCase
 from tests.grader.factories import make_exercise
 
@@ -39,3 +42,17 @@ class RereadSpecsTestCase(BaseTestCase):
         stored.objects.filter(pk=version.pk).update(spec_source="title: Broken\nchecks: []\n", spec={"kept": True})
         migration.reread_specs(apps, None)
         self.assertEqual(stored.objects.get(pk=version.pk).spec, {"kept": True})
+
+
+class SpecFieldTestCase(BaseTestCase):
+    def test_a_spec_is_typed_in_python_json_in_the_database_and_in_dumpdata(self):
+        version = make_exercise(self.chapter).current_version
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT spec FROM grader_exerciseversion WHERE id = %s", [version.pk])
+            (stored,) = cursor.fetchone()
+        self.assertIsInstance(version.spec, ExerciseSpec)
+        self.assertEqual(json.loads(stored) if isinstance(stored, str) else stored, version.spec.to_json())
+        (dumped,) = json.loads(serializers.serialize("json", [version]))
+        self.assertEqual(dumped["fields"]["spec"], version.spec.to_json())
+        (loaded,) = serializers.deserialize("json", serializers.serialize("json", [version]))
+        self.assertEqual(loaded.object.spec, version.spec)
