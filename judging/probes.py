@@ -12,7 +12,7 @@ import functools
 import gzip
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy
 import torch
@@ -249,7 +249,7 @@ class Plan:
 
     def inputs(self, probes):
         """What one sandbox job receives: the entry point and some of the probes."""
-        return {"entry": self.entry.to_json(), "probes": probes}
+        return {"entry": asdict(self.entry), "probes": probes}
 
 
 def build_plan(spec: ExerciseSpec, seed: int) -> Plan:

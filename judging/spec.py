@@ -64,9 +64,6 @@ class Entry:
         if self.kind not in ENTRY_KINDS or not self.name.isidentifier():
             raise ValueError(f"not an entry: {self.kind} {self.name!r}")
 
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "name": self.name}
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -215,9 +212,6 @@ class Case:
     args: tuple[Input, ...]
     fixed: bool = False
 
-    def to_json(self) -> dict:
-        return {"args": [arg.to_json() for arg in self.args], "fixed": self.fixed}
-
 
 @dataclass(frozen=True)
 class RandomDraws:
@@ -229,7 +223,7 @@ class RandomDraws:
 
     def to_json(self) -> dict:
         return {"count": self.count, "dims": {d.name: [d.low, d.high] for d in self.dims},
-                "args": [arg.to_json() for arg in self.args]}
+                "args": _json(self.args)}
 
     @classmethod
     def from_json(cls, data: dict) -> RandomDraws:
@@ -397,9 +391,6 @@ class Holdout:
     x: list | None = None
     y: list | None = None
 
-    def to_json(self) -> dict:
-        return {"x": self.x, "y": self.y, "n": self.n}
-
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingCheck(Check):
@@ -446,31 +437,29 @@ CHECK_TYPES: dict[str, type[Check]] = {cls.kind: cls for cls in (
 CHECK_KINDS = tuple(CHECK_TYPES)
 
 
+def _inputs(values: list) -> tuple[Input, ...]:
+    return tuple(map(input_from_json, values))
+
+
+# How each field of a check is read back from its JSON form; a field not named here is as stored.
+_CHECK_FIELDS_FROM_JSON = {
+    "init": _inputs,
+    "cases": lambda cases: tuple(Case(_inputs(case["args"]), case.get("fixed", False)) for case in cases),
+    "random": lambda draws: None if draws is None else RandomDraws.from_json(draws),
+    "weights": lambda weights: {name: tuple(shape) for name, shape in weights.items()},
+    "predicates": lambda predicates: tuple(Predicate(**predicate) for predicate in predicates),
+    "input_shape": lambda shape: None if shape is None else tuple(shape),
+    "data": dataset_from_json,
+    "holdout": lambda holdout: Holdout(**holdout),
+    "require": lambda rules: tuple(tuple(rule) if isinstance(rule, list) else rule for rule in rules),
+    "require_keywords": lambda rules: tuple(KeywordRule(**rule) for rule in rules),
+    **dict.fromkeys(("statistics", "quantiles", "forbid", "allow", "forbid_syntax", "compare"), tuple),
+}
+
+
 def check_from_json(data: dict) -> Check:
-    cls = CHECK_TYPES[data["kind"]]
-    values = {name: value for name, value in data.items() if name != "kind"}
-    for name in ("init", "statistics", "quantiles", "forbid", "require", "allow", "forbid_syntax", "compare"):
-        if name in values:
-            values[name] = tuple(input_from_json(v) for v in values[name]) if name == "init" else tuple(
-                tuple(v) if isinstance(v, list) else v for v in values[name])
-    if "require_keywords" in values:
-        values["require_keywords"] = tuple(KeywordRule(**rule) for rule in values["require_keywords"])
-    if "cases" in values:
-        values["cases"] = tuple(Case(tuple(map(input_from_json, c["args"])), c.get("fixed", False))
-                                for c in values["cases"])
-    if values.get("random") is not None:
-        values["random"] = RandomDraws.from_json(values["random"])
-    if "weights" in values:
-        values["weights"] = {name: tuple(shape) for name, shape in values["weights"].items()}
-    if "predicates" in values:
-        values["predicates"] = tuple(Predicate(**p) for p in values["predicates"])
-    if values.get("input_shape") is not None:
-        values["input_shape"] = tuple(values["input_shape"])
-    if "data" in values:
-        values["data"] = dataset_from_json(values["data"])
-    if "holdout" in values:
-        values["holdout"] = Holdout(**values["holdout"])
-    return cls(**values)
+    return CHECK_TYPES[data["kind"]](**{name: _CHECK_FIELDS_FROM_JSON.get(name, lambda value: value)(value)
+                                        for name, value in data.items() if name != "kind"})
 
 
 @dataclass(frozen=True)
@@ -502,14 +491,7 @@ class ExerciseSpec:
         return replace(self, provided=provided, selftests=selftests)
 
     def to_json(self) -> dict:
-        data = {
-            "title": self.title, "device": self.device, "published": self.published,
-            "entry": self.entry.to_json(),
-            "limits": _json(self.limits), "attempts": _json(self.attempts),
-            "checks": [check.to_json() for check in self.checks],
-        }
-        data.update({key: value for key in ("provided", "selftests") if (value := getattr(self, key))})
-        return data
+        return {f.name: _json(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: dict) -> ExerciseSpec:
@@ -522,7 +504,8 @@ class ExerciseSpec:
 
 
 def _json(value: Any) -> Any:
-    """The JSON form of a spec value: objects by their to_json (or fields), tuples as lists."""
+    """The JSON form of a spec value: objects by their own to_json where their form differs from their
+    fields (input generators, checks, data sets), else by their fields; tuples as lists."""
     if hasattr(value, "to_json"):
         return value.to_json()
     if hasattr(value, "__dataclass_fields__"):
