@@ -90,10 +90,8 @@ def make_value(value: Input, generator: torch.Generator, vary: bool = False, dim
             return tuple(_resolve(d, dims) for d in shape)
         case BoolInput():
             return bool(torch.randint(0, 2, (), generator=generator))
-        case IntInput(ranges=((low, high),)):
-            return int(torch.randint(_resolve(low, dims), _resolve(high, dims) + 1, (), generator=generator))
-        case FloatInput(ranges=((low, high),)):
-            return low + (high - low) * float(torch.rand((), generator=generator, dtype=torch.float64))
+        # One draw over the ranges laid end to end: with one range this is exactly
+        # torch.randint(low, high + 1) and low + (high - low) * rand, as before ranges could have gaps.
         case IntInput(ranges=ranges):
             bounds = [(_resolve(low, dims), _resolve(high, dims)) for low, high in ranges]
             offset = int(torch.randint(sum(high - low + 1 for low, high in bounds), (), generator=generator))

@@ -7,13 +7,15 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from django.test import SimpleTestCase
 
 from courses.loader import Problems
 from grader.content import read_exercise
 from grader.runner import get_backend
 from judging.evaluation import evaluate
-from judging.probes import build_plan
+from judging.probes import build_plan, make_value
+from judging.spec import FloatInput, IntInput
 from tests.grader.factories import read, read_problems
 
 pytestmark = pytest.mark.usefixtures("grading_backend")
@@ -166,6 +168,15 @@ class RangesWithGapsTests(SimpleTestCase):
         self.assertTrue(any(x < 0 for x in floats) and any(x > 0 for x in floats))
         self.assertEqual(set(mixed) - set(range(2, 10)), {0})
         self.assertNotIn(1, mixed)
+
+    def test_one_range_draws_what_it_drew_before_ranges_could_have_gaps(self):
+        """Seeds stored with submissions and reference pools must keep giving the same inputs."""
+        for seed in range(200):
+            int_drawn = make_value(IntInput(((-3, 9),)), torch.Generator().manual_seed(seed))
+            float_drawn = make_value(FloatInput(((-1.5, 2.0),)), torch.Generator().manual_seed(seed))
+            self.assertEqual(int_drawn, int(torch.randint(-3, 10, (), generator=torch.Generator().manual_seed(seed))))
+            self.assertEqual(float_drawn, -1.5 + 3.5 * float(
+                torch.rand((), generator=torch.Generator().manual_seed(seed), dtype=torch.float64)))
 
     def test_ranges_must_be_increasing_and_apart(self):
         problems = read_problems(GAPS_SPEC.replace("[[-5, -1], [1, 5]]", "[[1, 5], [-5, 1]]"))
