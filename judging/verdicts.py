@@ -49,6 +49,24 @@ class RunAnswers:
 
     def answer(self, probe_id):
         """The probe's answer dict; raise Mismatch with the reason it is unusable."""
+        answer = self._read(probe_id)
+        if not answer["ok"]:
+            raise Mismatch(_error_text(answer))
+        return answer
+
+    def raised(self, probe_id):
+        """(exception class names, error text) if the probe's call raised, or None if it returned;
+        raise Mismatch if the run gave no answer at all."""
+        answer = self._read(probe_id)
+        if answer["ok"]:
+            return None
+        names = answer.get("raised")
+        if type(names) is not list or len(names) > MAX_RAISED_NAMES or not all(type(n) is str for n in names):
+            names = []
+        return frozenset(names), _error_text(answer)
+
+    def _read(self, probe_id):
+        """The probe's answer dict, whether the call returned or raised."""
         if self.failure:
             raise Mismatch(self.failure)
         if self.import_error:
@@ -56,23 +74,7 @@ class RunAnswers:
         answer = self.probes.get(probe_id)
         if type(answer) is not dict or type(answer.get("ok")) is not bool:
             raise Mismatch("your program returned no answer for this test")
-        if not answer["ok"]:
-            raise Mismatch(_error_text(answer))
         return answer
-
-    def raised(self, probe_id):
-        """(exception class names, error text) if the probe's call raised, or None if it returned."""
-        try:
-            self.answer(probe_id)
-            return None
-        except Mismatch as exc:
-            answer = self.probes.get(probe_id)
-            if self.failure or self.import_error or type(answer) is not dict:
-                raise
-            names = answer.get("raised")
-            if type(names) is not list or len(names) > MAX_RAISED_NAMES or not all(type(n) is str for n in names):
-                names = []
-            return frozenset(names), str(exc)
 
 
 def _error_text(answer):
@@ -112,6 +114,7 @@ class SplitAnswers:
 
 # What judge_check reads answers from: one run, or a student's runs split into visible and hidden jobs.
 Answers = RunAnswers | SplitAnswers
+
 
 def judge_check(plan: CheckPlan, student: Answers, reference: Answers, source: str | dict[str, str]) -> Outcome:
     check = plan.check

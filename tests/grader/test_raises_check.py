@@ -5,7 +5,8 @@ from django.test import SimpleTestCase
 
 from grader.runner import get_backend
 from judging.evaluation import evaluate, run_reference
-from judging.verdicts import ReferenceFailed
+from judging.compare import Mismatch
+from judging.verdicts import ReferenceFailed, RunAnswers
 from tests.grader.factories import read, read_problems
 
 pytestmark = pytest.mark.usefixtures("grading_backend")
@@ -73,3 +74,31 @@ class RaisesSpecTests(SimpleTestCase):
                       "got 'ValueErr'", problems)
         problems = read_problems(SPEC.replace("exception: ValueError", "exception: print"))
         self.assertTrue(any(p.endswith("got 'print'") for p in problems), problems)
+
+
+class RaisedAnswerTests(SimpleTestCase):
+    """What the harness reports of an exception is a claim, read defensively."""
+
+    @staticmethod
+    def answers(answer, import_error=None):
+        return RunAnswers({"probes": {"1.case0": answer}, "import_error": import_error})
+
+    def test_a_returned_result_raised_nothing(self):
+        self.assertIsNone(self.answers({"ok": True, "output": 1.0}).raised("1.case0"))
+
+    def test_the_exception_names_and_the_students_error_are_read(self):
+        raised = self.answers({"ok": False, "error": "ValueError: no", "raised": ["ValueError", "Exception"]})
+        self.assertEqual(raised.raised("1.case0"), (frozenset({"ValueError", "Exception"}), "ValueError: no"))
+
+    def test_malformed_names_count_as_none(self):
+        for names in ("ValueError", ["ValueError", 3], ["Exception"] * 65):
+            with self.subTest(names=names):
+                answers = self.answers({"ok": False, "error": "boom", "raised": names})
+                self.assertEqual(answers.raised("1.case0"), (frozenset(), "boom"))
+
+    def test_no_answer_or_a_failed_import_is_a_mismatch_not_an_exception_raised(self):
+        with self.assertRaisesMessage(Mismatch, "returned no answer"):
+            self.answers({"ok": "yes"}).raised("1.case0")
+        with self.assertRaisesMessage(Mismatch, "importing your code failed"):
+            self.answers({"ok": False, "error": "x", "raised": ["ValueError"]}, import_error="SyntaxError").raised(
+                "1.case0")
