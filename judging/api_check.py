@@ -49,7 +49,7 @@ class Use:
 class Call:
     names: tuple[str, ...]  # what the called expression may resolve to (as Use.name)
     line: int
-    keywords: dict  # keyword -> its literal value, or NOT_LITERAL
+    keywords: dict[str, ast.expr]  # keyword -> the expression passed (read only if a rule asks)
 
 
 NOT_LITERAL = object()
@@ -116,8 +116,8 @@ class _NameResolver(ast.NodeVisitor):
             for extra in (*node.args[2:], *node.keywords):
                 self.visit(extra)
             return
-        self.calls.append(Call(self.callee_names(node.func), node.lineno, {
-            keyword.arg: _literal(keyword.value) for keyword in node.keywords if keyword.arg}))
+        self.calls.append(Call(self.callee_names(node.func), node.lineno,
+                               {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg}))
         self.generic_visit(node)
 
     def callee_names(self, func: ast.expr) -> tuple[str, ...]:
@@ -145,10 +145,13 @@ class _NameResolver(ast.NodeVisitor):
             self.visit(receiver)
 
 
-def _literal(node: ast.expr) -> object:
+def _literal(node: ast.expr | None) -> object:
+    """The value of a literal expression, or NOT_LITERAL (a name, a call, anything computed)."""
+    if node is None:
+        return NOT_LITERAL
     try:
         return ast.literal_eval(node)
-    except ValueError:
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # what literal_eval may raise
         return NOT_LITERAL
 
 
@@ -259,7 +262,7 @@ def keyword_problems(rules: tuple[KeywordRule, ...], calls: list[Call]) -> list[
     for rule in rules:
         for call in calls:
             if any(matches(rule.function, name) for name in call.names):
-                given = call.keywords.get(rule.keyword, NOT_LITERAL)
+                given = _literal(call.keywords.get(rule.keyword))
                 if not (type(given) is type(rule.value) and given == rule.value):
                     problems.append(f"line {call.line}: calls `{rule.function}` without {rule.keyword}={rule.value!r}, "
                                     f"which this exercise requires")

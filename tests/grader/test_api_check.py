@@ -141,8 +141,9 @@ class ApiCheckTestCase(SimpleTestCase):
         self.assertEqual(check_api("import torch\nm = torch.load(p, weights_only=True)\n", safe),
                          (True, "Your code passes weights_only=True to `torch.load`."))
         self.assertTrue(check_api("from torch import load\nm = load(p, weights_only=True)\n", safe)[0])
+        # {[]: 1} makes ast.literal_eval raise TypeError, not ValueError: still just not the literal asked for.
         for call in ("torch.load(p)", "torch.load(p, weights_only=False)", "torch.load(p, weights_only=flag)",
-                     "torch.load(p, weights_only=1)"):
+                     "torch.load(p, weights_only=1)", "torch.load(p, weights_only={[]: 1})"):
             with self.subTest(call=call):
                 passed, message = check_api(f"import torch\n\nm = {call}\n", safe)
                 self.assertEqual((passed, message), (False, "line 3: calls `torch.load` without weights_only=True, "
