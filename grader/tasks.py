@@ -61,8 +61,9 @@ def regrade_submission_task(self, submission_id, version_id=None, batch_id=None,
 @shared_task(bind=True, max_retries=settings.GRADER_MAX_RETRIES)
 def validate_exercise_task(self, validation_id):
     record = ExerciseValidation.objects.select_related("version__exercise").get(pk=validation_id)
+    version = record.version
     try:
-        record.record(validation.validate(record.version, record.version.exercise.starter_code))
+        record.record(validation.validate(version.spec, version.solution_code, version.exercise.starter_code))
     except SandboxUnavailable as exc:
         retry_later(self, exc)
         log.error("validation gave up after sandbox failures", extra={"validation": validation_id})

@@ -5,10 +5,12 @@ judged as they expect. Validation grades on a seed of its own, never from the re
 import time
 from dataclasses import dataclass
 
-from judging.verdicts import ReferenceFailed
 from judging.evaluation import evaluate
-from .runner import get_backend
 from judging.selftest import run_selftests
+from judging.spec import ExerciseSpec
+from judging.verdicts import ReferenceFailed
+
+from .runner import get_backend
 
 
 @dataclass
@@ -31,9 +33,9 @@ class Validation:
         return not self.problems
 
 
-def run_code(version, code, seed, backend):
+def run_code(spec: ExerciseSpec, solution_code: str, code: str, seed: int, backend) -> CodeRun:
     began = time.monotonic()
-    evaluation = evaluate(version.spec, version.solution_code, code, seed, backend)
+    evaluation = evaluate(spec, solution_code, code, seed, backend)
     return CodeRun(
         score=evaluation.score, max_score=evaluation.max_score, seconds=time.monotonic() - began,
         peak_memory_bytes=evaluation.peak_memory_bytes,
@@ -41,16 +43,17 @@ def run_code(version, code, seed, backend):
     )
 
 
-def validate(version, starter_code, backend=None, seed=20261123, selftest_label=""):
+def validate(spec: ExerciseSpec, solution_code: str, starter_code: str, backend=None, seed: int = 20261123,
+             selftest_label: str = "") -> Validation:
     """The reference must score full marks, the starter must not, and the self-tests' alternatives and
     mistakes must be judged as they expect (their messages start with `selftest_label`).
 
     Raises SandboxUnavailable when the sandbox fails on our side: that says nothing of the exercise."""
     backend = backend or get_backend()
     try:
-        reference = run_code(version, version.solution_code, seed, backend)
-        starter = run_code(version, starter_code, seed, backend)
-        selftests = run_selftests(version.spec, version.solution_code, backend, label=selftest_label)
+        reference = run_code(spec, solution_code, solution_code, seed, backend)
+        starter = run_code(spec, solution_code, starter_code, seed, backend)
+        selftests = run_selftests(spec, solution_code, backend, label=selftest_label)
     except ReferenceFailed as exc:
         return Validation(None, None, [str(exc)])
     problems = []

@@ -14,14 +14,14 @@ caller retries; it never costs the student an attempt.
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
 from pathlib import Path
+from typing import Protocol
 
 from sandbox import Job, Limits, Result, Status
 
+from .probes import build_plan
 from .spec import Check, ExerciseSpec
 from .verdicts import Outcome, ReferenceFailed, RunAnswers, SplitAnswers, check_reference, judge_check
-from .probes import build_plan
 
 HARNESS_SOURCE = Path(__file__).with_name("harness.py").read_text()
 STUDENT_FILE = "submission.py"
@@ -66,12 +66,18 @@ def failure_of(result: Result | None) -> str:
 
 @dataclass
 class Evaluation:
-    score: float
-    max_score: float
-    outcomes: list[tuple[Check, Outcome]]  # in the spec's order
+    outcomes: list[tuple[Check, Outcome]]  # every check of the spec, in its order
     shown: Result | None  # the visible job: its output and error may be shown to the student
     hidden: Result | None  # the hidden job: for staff only
     device: str
+
+    @property
+    def score(self) -> float:
+        return sum(check.points for check, outcome in self.outcomes if outcome.passed)
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.points for check, _ in self.outcomes)
 
     def check_results(self) -> list[dict]:
         """Each check's result as stored and shown: points earned, and the message the student may see."""
@@ -202,5 +208,4 @@ def evaluate(spec: ExerciseSpec, solution_code: str, code: str | dict[str, str],
         student = SplitAnswers([(probes, RunAnswers(run.value, failure=failure_of(run)))
                                 for probes, run in ((visible, shown), (hidden, hidden_run)) if run is not None])
     outcomes = [(p.check, judge_check(p, student, reference, code)) for p in plan.checks]
-    score = sum(check.points for check, outcome in outcomes if outcome.passed)
-    return Evaluation(score, spec.max_score, outcomes, shown, hidden_run, device)
+    return Evaluation(outcomes, shown, hidden_run, device)

@@ -2,7 +2,6 @@
 through the real sandbox and grader, its starter code does not, and its self-tests (at least 2
 alternatives and 3 mistakes) are judged as they expect, on the self-tests' seeds."""
 
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -25,9 +24,8 @@ def test_chapters_2_to_7_have_at_least_ten_exercises_covering_every_check_kind()
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter,data", EXERCISES, ids=[f"{c}/{d.slug}" for c, d in EXERCISES])
 def test_it_validates_with_its_alternatives_and_mistakes(chapter, data, grading_backend):
-    version = SimpleNamespace(spec=data.spec, solution_code=data.solution,
-                              max_score=sum(check.points for check in data.spec.checks))
-    result = validate(version, data.starter, backend=grading_backend, selftest_label=f"{data.slug}/")
+    result = validate(data.spec, data.solution, data.starter, backend=grading_backend,
+                      selftest_label=f"{data.slug}/")
     assert result.ok, "\n".join(result.problems)
     kinds = [name.split("/")[0] for name in data.spec.selftests]
     assert (kinds.count("alternatives") >= 2, kinds.count("mistakes") >= 3) == (True, True), kinds

@@ -1,10 +1,8 @@
-from types import SimpleNamespace
-
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.loader import CourseFolderInvalid, parse_course
-from judging.lints import lint_spec
 from grader.validation import validate
+from judging.lints import lint_spec
 
 
 class Command(BaseCommand):
@@ -26,12 +24,8 @@ class Command(BaseCommand):
             for data in chapter.extensions.get("exercises", []):
                 if exercise and data.slug != exercise:
                     continue
-                version = SimpleNamespace(
-                    spec=data.spec, solution_code=data.solution,
-                    max_score=data.spec.max_score,
-                )
                 folder = chapter.folder / "exercises" / data.slug
-                result = validate(version, data.starter, selftest_label=f"{folder}/")
+                result = validate(data.spec, data.solution, data.starter, selftest_label=f"{folder}/")
                 name = f"{chapter.slug}/{data.slug}"
                 if result.ok:
                     ref, start = result.reference, result.starter
