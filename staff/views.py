@@ -35,6 +35,18 @@ def course_staff_required(view):
     return wrapper
 
 
+def superuser_required(view):
+    """Admins only: anyone else, signed in or not, gets 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def staff_object(model, path_to_course, **lookup):
     """Fetch an object, refusing anyone who is not staff of its course."""
     def get(request, pk):
@@ -182,9 +194,8 @@ def stats(request, course):
 
 
 @login_required
+@superuser_required
 def audit_log(request):
-    if not request.user.is_superuser:
-        raise PermissionDenied
     entries = AuditEntry.objects.select_related("actor", "course", "submission")
     if request.GET.get("course"):
         entries = entries.filter(course__slug=request.GET["course"])
@@ -198,10 +209,9 @@ def wants_json(request) -> bool:
 
 
 @never_cache
+@superuser_required
 def queue(request):
-    """Workers, queues, the oldest waiting submission, latency and recent errors: for superusers."""
-    if not request.user.is_superuser:
-        raise PermissionDenied
+    """Workers, queues, the oldest waiting submission, latency and recent errors."""
     snapshot = QueueSnapshot()
     if wants_json(request):
         response = JsonResponse(snapshot.as_json())
