@@ -79,6 +79,8 @@ class SpecReader:
         self.problems.add(self.path, getattr(mapping, "line", 1), message)
 
     def text(self, mapping, key):
+        # courses.loader.require_text says the same of a chapter's fields; judging imports none of the
+        # site's apps (tests/judging/test_package.py), so the five lines are repeated here.
         value = mapping.get(key)
         if not isinstance(value, str) or not value.strip():
             self.problem(mapping, f"'{key}' must be non-empty text")
