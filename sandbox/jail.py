@@ -3,8 +3,9 @@
 Both backends end up here. `run_reporter` forks the job process and reports its exit status on
 the status pipe. Under the fork server the reporter is C1, outside the job's pid namespace, and
 the job process is pid 1 of that namespace: when it exits, the kernel kills whatever it left
-there. Under bubblewrap the reporter is pid 1 and the job process pid 2. The job process joins
-the slot cgroups, builds its private mounts when asked, sets its rlimits, drops every capability,
+there. Under bubblewrap the reporter is pid 1 and the job process pid 2. The job process leads a
+session and process group of its own (a signal to "its group" reaches only the job), joins the
+slot cgroups, builds its private mounts when asked, sets its rlimits, drops every capability,
 sets no_new_privs, loads the seccomp filter and only then runs student code (runtime.run).
 """
 import json
@@ -136,6 +137,10 @@ def _mount_private_dev(gpu_nodes):
 def _run_job_process(control, fds, confined_write):
     clock = [time.monotonic()]
     try:
+        # A session and process group of its own: the one it inherits holds the fork server (or the
+        # bubblewrap backend's reporter), which `kill(0, ...)` would reach, and as pid 1 its
+        # `getppid()` reads 0, so `kill(getppid(), ...)` is the same call.
+        os.setsid()
         _drop_signal_handlers_as_pid_1()
         for procs_file in control["cgroup_procs"]:
             with open(procs_file, "w") as handle:
