@@ -22,14 +22,24 @@ log = logging.getLogger("torchgrade.submissions")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# The most characters of one stored text (a check's message, an output, the staff output): a
+# student's exception can carry megabytes, and every page that shows it would carry them too.
+STORED_TEXT_LIMIT = 64 * 1024
+
+
 def storable_text(text: str) -> str:
-    """`text` as every database can store it, with what could not be stored still visible.
+    """`text` as every database can store it and every page can show it, with what could not be
+    stored still visible.
 
     PostgreSQL refuses NUL in text, so each NUL becomes the four characters `\\x00`; no UTF-8
     encoder (SQLite's, PostgreSQL's driver) accepts a lone surrogate, so each becomes U+FFFD.
-    Invalid UTF-8 from a job's output was already decoded to U+FFFD by the sandbox.
+    Invalid UTF-8 from a job's output was already decoded to U+FFFD by the sandbox. Past
+    STORED_TEXT_LIMIT characters the rest is dropped and counted: "… N more characters".
     """
-    return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", "\\x00"))
+    text = _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", "\\x00"))
+    if len(text) <= STORED_TEXT_LIMIT:
+        return text
+    return f"{text[:STORED_TEXT_LIMIT]}\n… {len(text) - STORED_TEXT_LIMIT} more characters"
 
 
 def _storable(model, values: dict) -> dict:

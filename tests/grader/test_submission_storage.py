@@ -1,5 +1,6 @@
 """Whatever a student's run prints or raises is stored, on PostgreSQL and SQLite alike, and a
 crash of ours while judging or saving fails the submission once, without costing an attempt.
+Each stored text is capped (grader.models.STORED_TEXT_LIMIT), with what was dropped counted.
 
 PostgreSQL refuses NUL in text and no UTF-8 encoder takes a lone surrogate: both are stored as
 visible substitutes (the four characters \\x00, and U+FFFD), through grader.models.storable_text.
@@ -9,9 +10,10 @@ from unittest import mock
 
 import pytest
 from django.db import DataError
+from django.urls import reverse
 
 from grader import grading
-from grader.models import Grade, RegradeBatch, Submission, storable_text
+from grader.models import STORED_TEXT_LIMIT, Grade, RegradeBatch, Submission, storable_text
 from grader.tasks import regrade_submission_task
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, OUTER_SPEC, make_exercise
@@ -23,7 +25,7 @@ import sys
 print("before\0after")
 sys.stdout.flush()
 sys.stdout.buffer.write(b"bad utf-8: \xff\xfe\xc3(\n")
-sys.stdout.buffer.write(b"\0\xff" * 32768)
+sys.stdout.buffer.write(b"\0\xff" * 4096)
 sys.stdout.flush()
 sys.stderr.write("err\0or\n")
 """
@@ -40,6 +42,20 @@ def test_storable_text_keeps_ordinary_text_and_substitutes_only_what_cannot_be_s
     assert storable_text("tensor([1., 2.]) é ✓ \\ \n") == "tensor([1., 2.]) é ✓ \\ \n"
     assert storable_text("a\0b\ud800c\udfffd") == "a\\x00b\ufffdc\ufffdd"
     assert storable_text("\U0001f600") == "\U0001f600"  # a surrogate pair's character is no lone surrogate
+
+
+RAISES_MEGABYTES = """
+def outer(a, b):
+    raise RuntimeError("X" * 6_000_000)
+"""
+
+
+def test_storable_text_caps_long_text_and_counts_what_it_dropped():
+    assert storable_text("x" * STORED_TEXT_LIMIT) == "x" * STORED_TEXT_LIMIT
+    capped = storable_text("y" * (STORED_TEXT_LIMIT + 12345))
+    assert capped == "y" * STORED_TEXT_LIMIT + "\n… 12345 more characters"
+    # counted after the substitutions, on what would have been stored
+    assert storable_text("\0" * STORED_TEXT_LIMIT).endswith(f"… {3 * STORED_TEXT_LIMIT} more characters")
 
 
 class SubmissionStorageTestCase(BaseTestCase):
@@ -66,7 +82,7 @@ class SubmissionStorageTestCase(BaseTestCase):
         self.assertEqual((grade.score, grade.sandbox_status), (6, "ok"))
         self.assertIn("before\\x00after", grade.stdout)
         self.assertIn("bad utf-8: \ufffd\ufffd\ufffd(", grade.stdout)
-        self.assertEqual(grade.stdout.count("\\x00\ufffd"), 32768)
+        self.assertEqual(grade.stdout.count("\\x00\ufffd"), 4096)
         self.assertIn("err\\x00or", grade.stderr)
         self.assertIn("before\\x00after", grade.staff_output)  # the hidden checks' run printed it too
 
@@ -75,6 +91,24 @@ class SubmissionStorageTestCase(BaseTestCase):
         message = grade.checks.get(name="Examples").message
         self.assertIn("ValueError: nul \\x00 and a lone surrogate \ufffd", message)
         self.assertEqual(grade.score, 1)
+
+    def test_megabytes_of_error_text_are_stored_capped_and_pages_stay_small(self):
+        grade = self.grade(RAISES_MEGABYTES)
+        self.assertEqual(grade.score, 1)  # only the api check passes
+        texts = {"error": grade.error, "staff_output": grade.staff_output,
+                 **{check.name: check.message for check in grade.checks.all()}}
+        for name, text in texts.items():
+            self.assertLessEqual(len(text), STORED_TEXT_LIMIT + 40, name)
+        for name in ("staff_output", "Examples"):
+            self.assertRegex(texts[name], r"XXXX\n… \d{7} more characters$", name)
+        self.login(self.alice)
+        student_page = self.client.get(grade.submission.get_absolute_url())
+        self.assertEqual(student_page.status_code, 200)
+        self.assertLess(len(student_page.content), 4 * STORED_TEXT_LIMIT)
+        self.login(self.ian)
+        staff_page = self.client.get(reverse("staff_submission", args=[grade.submission.pk]))
+        self.assertEqual(staff_page.status_code, 200)
+        self.assertLess(len(staff_page.content), 6 * STORED_TEXT_LIMIT)
 
     def test_a_crash_while_saving_fails_the_submission_once_without_costing_an_attempt(self):
         submission = self.submit(OUTER_SOLUTION)
