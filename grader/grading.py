@@ -5,6 +5,10 @@ Submission's own methods (claim, record_grade, requeue, fail). A sandbox failure
 the submission again and never costs an attempt; any other crash of ours (in the judge, or
 while saving) fails it once, also without costing an attempt. Saving is idempotent: each grading
 carries a request token that may produce at most one Grade.
+
+A submission whose grading breaks the sandbox again on its retry, while the sandbox's canary job
+passes right after, broke it itself (say by signalling the processes around it): it ends as the
+student's own runtime error and counts as an attempt, so it cannot be repeated for free.
 """
 
 import logging
@@ -18,7 +22,7 @@ from torchgrade import metrics
 
 from . import reference_pool
 from judging.verdicts import ReferenceFailed
-from judging.evaluation import Evaluation, SandboxUnavailable, evaluate, failure_of
+from judging.evaluation import Evaluation, SandboxUnavailable, evaluate, failure_of, stopped_the_sandbox
 from .models import ExerciseVersion, Grade, Submission
 from .runner import get_backend
 
@@ -65,6 +69,13 @@ def grade_submission(submission_id: int, backend=None, worker: str = "") -> Grad
         grade = save_grade(submission, submission.version, evaluation, request=f"submit:{submission_id}")
     except SandboxUnavailable as exc:
         log.warning("sandbox unavailable", extra={"submission": submission_id, "reason": str(exc)})
+        if submission.deliveries > 1 and (backend or get_backend()).canary():
+            # Broken again on a retry, and the sandbox runs its canary right after: the code did it.
+            evaluation = stopped_the_sandbox(submission.version.spec)
+            grade = save_grade(submission, submission.version, evaluation, request=f"submit:{submission_id}")
+            log_grading(submission, evaluation, began, "stopped the sandbox")
+            metrics.record_grading(submission, "graded")
+            return grade
         # Later, and a little later each time; claim() fails it after GRADER_MAX_DELIVERIES.
         submission.requeue(countdown=2 * submission.deliveries - 1)
         metrics.record_grading(submission, "requeued")

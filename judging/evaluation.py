@@ -36,6 +36,8 @@ class SandboxBackend(Protocol):
 
     def run(self, job: Job) -> Result: ...
 
+    def canary(self) -> bool: ...
+
 
 class SandboxUnavailable(Exception):
     """The sandbox failed on our side; retry later."""
@@ -121,6 +123,19 @@ class Evaluation:
                   for check, outcome in self.outcomes if outcome.staff_message]
         parts += [f"--- {name}\n{text}" for name, text in (("stdout", run.stdout), ("stderr", run.stderr)) if text]
         return "\n".join(parts)
+
+
+STOPPED_THE_SANDBOX = (
+    "Your code stopped the sandbox that was running it, on this try and on a retry, while the grader's own "
+    "test job runs normally: this counts as a runtime error of your program. Look for code that signals or "
+    "kills processes, or that exhausts what the sandbox allows.")
+
+
+def stopped_the_sandbox(spec: ExerciseSpec) -> Evaluation:
+    """The verdict on code that broke the sandbox again on a retry while the canary job passed right
+    after: the student's runtime error, every check failed, and nothing of any probe in the message."""
+    run = Result(Status.RUNTIME_ERROR, error=STOPPED_THE_SANDBOX)
+    return Evaluation([(check, Outcome(False, STOPPED_THE_SANDBOX)) for check in spec.checks], run, None, "cpu")
 
 
 def _sandbox_results(backend, jobs: list[Job]) -> list[Result]:

@@ -227,6 +227,9 @@ class SandboxFailureTestCase(BaseTestCase):
         def run(self, job):
             return Result(status=Status.SANDBOX_ERROR, error="the sandbox fork server stopped")
 
+        def canary(self):  # a sandbox that fails every job fails its canary too: the fault is ours
+            return False
+
     def submission(self, **fields):
         exercise = make_exercise(self.chapter)
         return Submission.objects.create(user=self.alice, exercise=exercise, version=exercise.current_version,
