@@ -92,6 +92,7 @@ def main():
     from grader.models import Exercise, ReferenceAnswers, Submission, WorkerHeartbeat
     from judging.reader import read_spec
     from torchgrade.celery import app
+    from torchgrade.queues import broker_queue
 
     call_command("migrate", verbosity=0)
     course = Course.objects.create(slug="bench", title="Bench")
@@ -101,7 +102,7 @@ def main():
     exercise.set_version(spec, EXERCISE_YAML, SOLUTION)
     users = [User.objects.create_user(f"student{i}") for i in range(max(args.burst, 1))]
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("cpu")
+        connection.default_channel.queue_purge(broker_queue("cpu"))
     (ROOT / "var").mkdir(exist_ok=True)
 
     def start_worker(mode):
@@ -110,7 +111,7 @@ def main():
         log = open(ROOT / "var" / f"grading_bench_worker_{mode}.log", "w")
         env = {**os.environ, "GRADER_REFERENCE_POOL_SIZE": str(pool_size if mode == "after" else 0)}
         return log, subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu", "-n", "bench@%h",
+            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", broker_queue("cpu"), "-n", "bench@%h",
              "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )

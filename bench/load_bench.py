@@ -161,6 +161,7 @@ def main():
         from grader.jobs import fill_reference_pool, queue_length
         from grader.models import Exercise, Grade, ReferenceAnswers, Submission, WorkerHeartbeat
         from torchgrade.celery import app as celery_app
+        from torchgrade.queues import broker_queue
 
         call_command("migrate", verbosity=0)
         call_command("import_course", str(ROOT / "content" / "pytorch-essentials"), verbosity=0)
@@ -175,7 +176,7 @@ def main():
         spec = exercise.current_version.spec
         solution = next(code for name, code in sorted(spec.selftests.items()) if name.startswith("alternatives/"))
         with celery_app.connection_for_write() as connection:
-            connection.default_channel.queue_purge("cpu")  # every priority's list
+            connection.default_channel.queue_purge(broker_queue("cpu"))  # every priority's list
 
         processes.append(start([sys.executable, "-m", "gunicorn", "torchgrade.wsgi", "--bind", f"127.0.0.1:{PORT}",
                                 "--workers", "2", "--threads", "8", "--worker-class", "gthread",
@@ -183,7 +184,7 @@ def main():
         # Workers run at a lower CPU priority, so on a shared host the pages stay fast while
         # gradings queue (on separate worker hosts this does not matter).
         for n in range(args.workers):
-            processes.append(start(["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu",
+            processes.append(start(["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", broker_queue("cpu"),
                                     "--concurrency", "1", "-n", f"load@host{n}", "--without-gossip",
                                     "--without-mingle", "--loglevel", "WARNING"], f"load_bench_worker{n}.log"))
         while WorkerHeartbeat.objects.filter(canary_ok=True).count() < args.workers:  # each with its sandbox

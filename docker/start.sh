@@ -39,7 +39,8 @@ case "$role" in
   worker)
     queues=${WORKER_QUEUES:-cpu}
     "$PYTHON" -m sandbox check
-    exec "$PYTHON" -m celery -A torchgrade worker --queues "$queues" \
+    # the broker's names of these kinds for this site's database (torchgrade/queues.py)
+    exec "$PYTHON" -m celery -A torchgrade worker --queues "$("$PYTHON" -m torchgrade.queues "$queues")" \
       --concurrency "${WORKER_CONCURRENCY:-2}" --hostname "${WORKER_NAME:-$queues@%h}" \
       --without-gossip --without-mingle --loglevel INFO
     ;;

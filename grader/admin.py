@@ -169,7 +169,8 @@ class ExerciseAdmin(CourseScopedAdmin):
     @admin.display(description="Latest validation")
     def validation(self, exercise):
         return render_to_string("admin/grader/exercise/validation.html", {
-            "validation": exercise.latest_validation() if exercise.pk else None,
+            "validation": exercise.newest_validation() if exercise.pk else None,
+            "current_version": exercise.current_version if exercise.pk else None,
         })
 
     def save_model(self, request, obj, form, change):

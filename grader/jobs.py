@@ -10,12 +10,14 @@ from django.core.cache import cache
 from django.db import transaction
 
 from torchgrade.celery import app
+from torchgrade.queues import broker_queue
 
 REFILL_THROTTLE_S = 30
 
 
 class TaskByName:
-    """A worker's task, sent by its name, never run or imported here."""
+    """A worker's task, sent by its name, never run or imported here, to this instance's queue of
+    the kind asked for (`queue="cpu"`)."""
 
     def __init__(self, name: str):
         self.name = name
@@ -23,7 +25,7 @@ class TaskByName:
     def apply_async(self, args: tuple = (), kwargs: dict | None = None, **options) -> None:
         # As a task's own apply_async would (send_task alone sends at priority 0, the urgent one).
         options.setdefault("priority", app.conf.task_default_priority)
-        app.send_task(self.name, args, kwargs, **options)
+        app.send_task(self.name, args, kwargs, **{**options, "queue": broker_queue(options.get("queue", "cpu"))})
 
 
 grade_submission_task = TaskByName("grader.tasks.grade_submission_task")
@@ -41,7 +43,7 @@ def fill_reference_pool(version_id: int, queue: str) -> None:
 
 
 def queue_length(queue: str) -> int:
-    """Messages waiting in `queue` on the broker."""
+    """Messages waiting in this instance's queue of kind `queue` on the broker."""
     # Not passive: Redis drops an empty queue's key, and a passive declare then fails on it.
     with app.connection_for_read() as connection:
-        return connection.default_channel.queue_declare(queue=queue).message_count
+        return connection.default_channel.queue_declare(queue=broker_queue(queue)).message_count

@@ -151,6 +151,10 @@ class Exercise(models.Model):
     def latest_validation(self):
         return self.current_version.validations.first() if self.current_version else None
 
+    def newest_validation(self):
+        """The newest validation of any version: a failed one may be newer than the current version's."""
+        return ExerciseValidation.objects.filter(version__exercise=self).select_related("version").first()
+
     def can_publish(self):
         """Publishing from the site needs a passing validation of the current version."""
         return self._latest_validation_is(ExerciseValidation.PASSED)
@@ -351,10 +355,11 @@ class Submission(models.Model):
     def claim(cls, pk: int, worker_id: str) -> "Submission | None":
         """Mark a submission running on `worker_id` and return it; None when there is nothing to
         grade: it is finished (the task was delivered again), or it was delivered too often
-        without a grade (workers dying on it), which fails it."""
+        without a grade (workers dying on it), which fails it. Raises Submission.DoesNotExist
+        when this database has no such submission."""
         with transaction.atomic():
-            submission = cls.objects.select_for_update().filter(pk=pk).first()
-            if submission is None or submission.finished:
+            submission = cls.objects.select_for_update().get(pk=pk)
+            if submission.finished:
                 return None
             if submission.deliveries >= settings.GRADER_MAX_DELIVERIES:
                 submission.fail("The grader could not finish this submission. It does not count as an attempt.")
@@ -606,8 +611,17 @@ class ExerciseValidation(models.Model):
             cls.request(exercise, actor)
         return len(pending)
 
+    def defer(self, validation, time_scale: float) -> None:
+        """A validation that failed while a run hit its time limit, perhaps for our load: it stays
+        pending (the exercise as it was), saying why, until it runs again with more time."""
+        self.problems = storable_text(
+            f"A run hit its time limit, perhaps because the machine was busy: this validation runs again when "
+            f"the queue is quiet, with {time_scale:g}x the time, before anything changes. What it saw:\n"
+            + "\n".join(validation.problems))
+        self.save(update_fields=["problems"])
+
     def record(self, validation):
-        """Store the outcome of grader.validation.validate(); unpublish the exercise if it failed."""
+        """Store the outcome of grader.validation.validate(); a failed version is withdrawn."""
         self.status = self.PASSED if validation.ok else self.FAILED
         self.problems = storable_text("\n".join(validation.problems))
         if validation.reference:
@@ -619,7 +633,21 @@ class ExerciseValidation(models.Model):
             self.starter_score = validation.starter.score
         self.save()
         if not validation.ok:
+            self._withdraw_the_version()
+
+    def _withdraw_the_version(self):
+        """A version that failed validation grades no one: students go back to the exercise's last
+        version that passed, still published; an exercise that never had one is unpublished. Staff
+        see the failure on the exercise's admin page (its newest validation) and in the log."""
+        exercise = self.version.exercise
+        good = (exercise.versions.filter(validations__status=self.PASSED).exclude(pk=self.version_id)
+                .order_by("-number").first())
+        if good is None:
             Exercise.objects.filter(current_version=self.version).update(published=False)
+            return
+        if Exercise.objects.filter(pk=exercise.pk, current_version=self.version).update(current_version=good):
+            log.error("version %s of %s failed validation: students keep version %s", self.version.number,
+                      exercise, good.number, extra={"exercise": exercise.pk, "problems": self.problems[:2000]})
 
 
 class ScoreOverride(models.Model):

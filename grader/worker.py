@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from torchgrade import metrics
+from torchgrade.queues import kind_of
 
 from .models import WorkerHeartbeat
 from .runner import get_backend
@@ -44,9 +45,14 @@ def every(seconds: float, name: str, action) -> None:
     threading.Thread(target=loop, name=name, daemon=True).start()
 
 
+def served_queues(app) -> list[str]:
+    """The kinds of queue (cpu, gpu) this worker consumes, as the site names them."""
+    return sorted(kind_of(name) for name in app.amqp.queues.consume_from)
+
+
 def register(sender, **kwargs):
     """In the main process, before the pool starts: the row the pool processes' canaries update."""
-    queues = sorted(sender.app.amqp.queues.consume_from)
+    queues = served_queues(sender.app)
     try:
         WorkerHeartbeat.beat(WORKER_ID, sender.hostname, queues)
     except DatabaseError:
@@ -55,7 +61,7 @@ def register(sender, **kwargs):
 
 
 def start_heartbeat(sender, **kwargs):
-    queues = sorted(sender.app.amqp.queues.consume_from)
+    queues = served_queues(sender.app)
     every(settings.GRADER_HEARTBEAT_EVERY_S, "worker-heartbeat",
           lambda: WorkerHeartbeat.beat(WORKER_ID, sender.hostname, queues))
 

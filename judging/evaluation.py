@@ -36,8 +36,6 @@ class SandboxBackend(Protocol):
 
     def run(self, job: Job) -> Result: ...
 
-    def canary(self) -> bool: ...
-
 
 class SandboxUnavailable(Exception):
     """The sandbox failed on our side; retry later."""

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from grader.models import WorkerHeartbeat
 from torchgrade.celery import app as celery_app
+from torchgrade.queues import broker_queue
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,13 +49,15 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings",
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            # the test database has a name of its own: the worker must still serve this process's queue
+            "GRADER_QUEUE_PREFIX": settings.GRADER_QUEUE_PREFIX,
             "GRADER_HEARTBEAT_EVERY_S": "1",
             "GRADER_CANARY_EVERY_S": "1",
             **(env or {}),
         }
         beat_arguments = ["--beat", "--schedule", str(log_dir / f"{name}-beat")] if beat else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", "cpu",
+            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", broker_queue("cpu"),
              "--concurrency", str(concurrency), "-n", self.hostname, "--without-gossip", "--without-mingle",
              "--loglevel", "INFO", *beat_arguments],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -135,7 +138,7 @@ def wait_for(predicate, timeout, what):
 def broker():
     """An empty cpu queue on the test broker."""
     with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("cpu")
+        connection.default_channel.queue_purge(broker_queue("cpu"))
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import dj_database_url
 
 import sandbox
 
+from .queues import default_prefix
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TORCHGRADE_VAR_DIR", BASE_DIR / "var"))
 
@@ -154,7 +156,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_DEFAULT_QUEUE = "cpu"
+# Each instance's queues are named after its database (torchgrade/queues.py): the beat's sweep
+# goes to this default one.
+GRADER_QUEUE_PREFIX = os.environ.get("GRADER_QUEUE_PREFIX") or default_prefix(DATABASES["default"])
+CELERY_TASK_DEFAULT_QUEUE = f"{GRADER_QUEUE_PREFIX}cpu"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True

@@ -22,6 +22,7 @@ from tests.grader.factories import OUTER_SOLUTION, make_exercise
 from tests.workers import wait_for
 from torchgrade import metrics
 from torchgrade.celery import app
+from torchgrade.queues import broker_queue
 
 TOKEN = "s3cret-scrape-token"
 
@@ -60,7 +61,7 @@ class WebMetricsTests(BaseTestCase):
 
     def test_it_gives_queue_depth_submissions_by_status_and_the_oldest_waiting(self):
         with app.connection_for_write() as connection:
-            connection.default_channel.queue_purge("cpu")
+            connection.default_channel.queue_purge(broker_queue("cpu"))
         exercise = make_exercise(self.chapter)
         Submission.objects.create(user=self.alice, exercise=exercise, version=exercise.current_version,
                                   code=OUTER_SOLUTION, enqueued_at=timezone.now() - timedelta(seconds=42))
@@ -78,7 +79,7 @@ class WebMetricsTests(BaseTestCase):
         self.assertEqual(value(scrape, "torchgrade_oldest_queued_seconds", queue="gpu"), 0)
         self.assertEqual(value(scrape, "torchgrade_workers_able_to_grade", queue="cpu"), 0)
         with app.connection_for_write() as connection:
-            connection.default_channel.queue_purge("cpu")
+            connection.default_channel.queue_purge(broker_queue("cpu"))
 
     def test_a_broker_that_does_not_answer_is_a_figure_not_a_failure(self):
         app.conf.broker_url = "redis://127.0.0.1:9/0"

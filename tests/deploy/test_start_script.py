@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dj_database_url
 import pytest
 from django.conf import settings
 
 from grader.models import WorkerHeartbeat
 from tests.workers import database_url, wait_for
+from torchgrade.queues import default_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
 START = ROOT / "docker" / "start.sh"
@@ -64,7 +66,9 @@ def test_a_worker_checks_its_sandbox_then_becomes_celery_on_its_queue(transactio
         # exec: the script's own process is now the Celery worker, so signals reach Celery.
         argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
         assert argv[1:6] == [b"-m", b"celery", b"-A", b"torchgrade", b"worker"]
-        assert argv[argv.index(b"--queues") + 1] == b"gpu"
+        # the broker's name of the gpu queue for the worker's database (torchgrade/queues.py)
+        queue = default_prefix(dj_database_url.parse(database_url())) + "gpu"
+        assert argv[argv.index(b"--queues") + 1] == queue.encode()
         assert log.read_text().splitlines()[0] == "OK"  # `python -m sandbox check` ran first
     finally:
         os.killpg(process.pid, signal.SIGTERM)

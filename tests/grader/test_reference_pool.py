@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from grader import grading, reference_pool, tasks
+from grader import grading, jobs, reference_pool, tasks
 from grader.models import ExerciseValidation, ReferenceAnswers, Submission
 from grader.runner import get_backend
 from tests.base import BaseTestCase
@@ -98,7 +98,7 @@ class ReferencePoolTestCase(BaseTestCase):
 
     @override_settings(GRADER_REFERENCE_POOL_SIZE=12)
     def test_the_fill_task_works_a_batch_at_a_time_and_sends_itself_for_the_rest(self):
-        with mock.patch.object(tasks.fill_reference_pool_task, "apply_async") as again:
+        with mock.patch.object(jobs.fill_reference_pool_task, "apply_async") as again:
             added = tasks.fill_reference_pool_task.apply(args=(self.version.pk,)).get()
         self.assertEqual((added, ReferenceAnswers.unclaimed(self.version).count()), (tasks.POOL_FILL_BATCH, 10))
         again.assert_called_once()

@@ -8,6 +8,7 @@ from grader.models import Submission, WorkerHeartbeat
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
 from torchgrade.celery import app
+from torchgrade.queues import broker_queue
 
 
 class SweepTestCase(BaseTestCase):
@@ -72,7 +73,7 @@ class ResendOrderTestCase(BaseTestCase):
     def test_a_re_sent_submission_is_taken_before_new_ones(self):
         exercise = make_exercise(self.chapter)
         with app.connection_for_write() as connection:
-            connection.default_channel.queue_purge("cpu")
+            connection.default_channel.queue_purge(broker_queue("cpu"))
         waiting = [Submission.objects.create(user=user, exercise=exercise, version=exercise.current_version,
                                              code=OUTER_SOLUTION) for user in (self.alice, self.bob, self.ian)]
         with self.captureOnCommitCallbacks(execute=True):
@@ -83,7 +84,7 @@ class ResendOrderTestCase(BaseTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             self.assertTrue(orphan.requeue())
         with app.connection_for_read() as connection:
-            queue = connection.SimpleQueue("cpu")
+            queue = connection.SimpleQueue(broker_queue("cpu"))
             taken = [queue.get(timeout=2) for _ in range(4)]
             for message in taken:
                 message.ack()
@@ -95,13 +96,13 @@ class QueueLengthTestCase(BaseTestCase):
     """Against the real broker: the sweep must read an empty queue as 0, not fail on it."""
 
     def test_it_counts_the_messages_waiting_in_a_queue(self):
-        queue = "sweep-test"
+        queue = broker_queue("gpu")  # no test worker serves it
         with app.connection_for_write() as connection:
             connection.default_channel.queue_declare(queue=queue)
             connection.default_channel.queue_purge(queue)
-        self.assertEqual(jobs.queue_length(queue), 0)
+        self.assertEqual(jobs.queue_length("gpu"), 0)
         for _ in range(3):
             app.send_task("grader.tasks.grade_submission_task", (0,), queue=queue)
-        self.assertEqual(jobs.queue_length(queue), 3)
+        self.assertEqual(jobs.queue_length("gpu"), 3)
         with app.connection_for_write() as connection:
             connection.default_channel.queue_purge(queue)
