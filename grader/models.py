@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.markdown import render_markdown
+from judging.harness_file import HARNESS_DIGEST
 from judging.spec import ExerciseSpec
 from torchgrade import metrics
 
@@ -439,6 +440,11 @@ class Submission(models.Model):
         )
 
 
+def this_harness() -> str:
+    """The digest of the harness this release runs (a callable default: no migration per harness change)."""
+    return HARNESS_DIGEST
+
+
 class ReferenceAnswers(models.Model):
     """The reference solution's answers for one exercise version on one secret seed, computed
     ahead (grader/reference_pool.py) so that grading runs only the student's code.
@@ -446,11 +452,14 @@ class ReferenceAnswers(models.Model):
     Each serves exactly one submission, whose seed it gives: no two submissions share inputs, and
     a seed is drawn with `secrets` and never leaves the trusted side, so the pool makes no input
     easier to guess than a seed drawn at submission time. A regrade against the same version
-    reuses its submission's answers; against another version the reference runs again.
+    reuses its submission's answers; against another version the reference runs again. Entries
+    made by another harness (judging.evaluation.HARNESS_DIGEST) are neither claimed nor read: it
+    may answer in another form.
     """
 
     version = models.ForeignKey(ExerciseVersion, models.CASCADE, related_name="reference_answers")
     seed = models.BigIntegerField(default=new_seed)
+    harness = models.CharField(max_length=16, default=this_harness)
     # The reference run's data in the sandbox's wire format (decoded as data, never unpickled).
     answers = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -461,7 +470,7 @@ class ReferenceAnswers(models.Model):
 
     @classmethod
     def unclaimed(cls, version: ExerciseVersion):
-        return cls.objects.filter(version=version, submission=None)
+        return cls.objects.filter(version=version, submission=None, harness=HARNESS_DIGEST)
 
     @classmethod
     def claim_for(cls, version: ExerciseVersion) -> "ReferenceAnswers | None":
@@ -474,7 +483,8 @@ class ReferenceAnswers(models.Model):
 
     @classmethod
     def for_grading(cls, version: ExerciseVersion, seed: int) -> bytes | None:
-        answers = cls.objects.filter(version=version, seed=seed).values_list("answers", flat=True).first()
+        answers = cls.objects.filter(version=version, seed=seed, harness=HARNESS_DIGEST).values_list(
+            "answers", flat=True).first()
         return bytes(answers) if answers is not None else None
 
 

@@ -7,6 +7,7 @@ so that the site's grading, validation, `try_exercise` and the benches grade exa
     reader      exercise.yaml -> ExerciseSpec, every problem with its file and line
     probes      the inputs of one grading, drawn on the trusted side from the submission's seed
     harness     the program that runs inside the sandbox and calls the student's entry (untrusted side)
+    harness_file  the harness's source as a job receives it, and its digest
     compare     tensors compared as torch.testing.assert_close does, with messages that say where
     verdicts    each check's verdict from the student's and the reference's answers
     api_check   static rules on the student's source

@@ -14,16 +14,15 @@ caller retries; it never costs the student an attempt.
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from sandbox import Job, Limits, Result, Status
 
+from .harness_file import HARNESS_SOURCE
 from .probes import build_plan
 from .spec import Check, ExerciseSpec
 from .verdicts import Outcome, ReferenceFailed, RunAnswers, SplitAnswers, check_reference, judge_check
 
-HARNESS_SOURCE = Path(__file__).with_name("harness.py").read_text()
 STUDENT_FILE = "submission.py"
 MODULE_FILE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
 _pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sandbox-run")
