@@ -7,7 +7,8 @@ and Redis database 14. Figures are printed, never asserted.
 
     /opt/torchgrade/venv/bin/python bench/grading_bench.py [--latency-runs 30] [--burst 60] [--modes before after]
 
-The students submit a correct answer that is not the reference's own text. Both modes run by
+The students submit a correct answer that is not the reference's own text, to an exercise with
+an api check (so the api rules' run-time record and static checks are part of the figures). Both modes run by
 default, each with a worker of its own: "before" without reference answers computed ahead (the
 reference runs beside the student's code, as when the pool is empty: three jobs per grading),
 "after" with the reference pool filled first, so that each grading runs only the student's code
@@ -37,6 +38,7 @@ limits: {wall_s: 10, memory_mb: 512}
 checks:
   - {kind: value, name: Example, points: 1, cases: [{args: [{tensor: [1.0, 2.0]}]}]}
   - {kind: value, name: Random, points: 1, hidden: true, random: {count: 2, args: [{randn: [8]}]}}
+  - {kind: api, name: No torch.outer, points: 1, forbid: [torch.outer]}
 """
 SOLUTION = "def add_one(x):\n    return x + 1\n"
 # What the students submit: right, but not the reference's own text (which validation grades in one job).
