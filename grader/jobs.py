@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from torchgrade.celery import app
-from torchgrade.queues import broker_queue
+from torchgrade.queues import background_queue, broker_queue
 
 REFILL_THROTTLE_S = 30
 
@@ -34,12 +34,13 @@ validate_exercise_task = TaskByName("grader.tasks.validate_exercise_task")
 fill_reference_pool_task = TaskByName("grader.tasks.fill_reference_pool_task")
 
 
-def fill_reference_pool(version_id: int, queue: str) -> None:
+def fill_reference_pool(version_id: int, queue: str, priority: int = settings.GRADER_BACKGROUND_PRIORITY) -> None:
     """Ask, once the transaction commits and at most every REFILL_THROTTLE_S per version, for the
-    reference pool of an exercise version to be filled by a worker of `queue` with idle time."""
-    if cache.add(f"refill-reference-pool:{version_id}", True, REFILL_THROTTLE_S):
+    reference pool of an exercise version graded on `queue` to be filled by a background worker
+    (at `priority`: sooner for an exercise a student has just opened)."""
+    if cache.add(f"refill-reference-pool:{version_id}:{priority}", True, REFILL_THROTTLE_S):
         transaction.on_commit(lambda: fill_reference_pool_task.apply_async(
-            (version_id,), queue=queue, priority=settings.GRADER_BACKGROUND_PRIORITY))
+            (version_id,), queue=background_queue(queue), priority=priority))
 
 
 def queue_length(queue: str) -> int:

@@ -14,6 +14,7 @@ from courses.markdown import render_markdown
 from judging.harness_file import HARNESS_DIGEST
 from judging.spec import ExerciseSpec
 from torchgrade import metrics
+from torchgrade.queues import background_queue
 
 from . import jobs
 from .charts import loss_curve_svg
@@ -608,9 +609,9 @@ class ExerciseValidation(models.Model):
     def request(cls, exercise: Exercise, actor=None) -> "ExerciseValidation":
         """Validate the exercise's current version in the background (a worker of its queue)."""
         validation = cls.objects.create(version=exercise.current_version, requested_by=actor)
-        # Behind students' submissions: with its self-tests a validation takes a worker for a while.
+        # On a background worker: with its self-tests a validation takes one for a while.
         transaction.on_commit(lambda: jobs.validate_exercise_task.apply_async(
-            (validation.pk,), queue=exercise.queue, priority=settings.GRADER_BACKGROUND_PRIORITY))
+            (validation.pk,), queue=background_queue(exercise.queue), priority=settings.GRADER_BACKGROUND_PRIORITY))
         return validation
 
     @classmethod

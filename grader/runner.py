@@ -20,7 +20,8 @@ _backend = None
 def new_backend(slots: int | None = None):
     """A sandbox as the grader runs one: the configured kind, with the graded data sets hidden."""
     return sandbox.create_backend(kind=settings.SANDBOX_BACKEND, slots=slots or settings.SANDBOX_SLOTS,
-                                  hidden_paths=[str(path) for path in HIDDEN_FROM_JOBS])
+                                  hidden_paths=[str(path) for path in HIDDEN_FROM_JOBS],
+                                  cpu_shares=settings.SANDBOX_CPU_SHARES)
 
 
 def get_backend():

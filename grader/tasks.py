@@ -16,6 +16,7 @@ from . import grading, jobs, reference_pool, validation
 from judging.verdicts import ReferenceFailed
 from judging.evaluation import SandboxUnavailable
 from .jobs import queue_length
+from torchgrade.queues import background_queue
 from .models import AuditEntry, ExerciseValidation, ExerciseVersion, RegradeBatch, Submission, WorkerHeartbeat
 from .runner import get_backend
 from .worker import WORKER_ID, connect_worker_signals
@@ -80,9 +81,10 @@ def validate_exercise_task(self, validation_id, time_scale=1, quiet_checks=0):
     record = ExerciseValidation.objects.select_related("version__exercise").get(pk=validation_id)
     version = record.version
     queue = version.exercise.queue
-    if time_scale > 1 and quiet_checks < QUIET_CHECKS and queue_length(queue):
-        jobs.validate_exercise_task.apply_async((validation_id, time_scale, quiet_checks + 1), queue=queue,
-                                                countdown=QUIET_CHECK_S, priority=settings.GRADER_BACKGROUND_PRIORITY)
+    if time_scale > 1 and quiet_checks < QUIET_CHECKS and queue_length(queue):  # students' gradings wait
+        jobs.validate_exercise_task.apply_async((validation_id, time_scale, quiet_checks + 1),
+                                                queue=background_queue(queue), countdown=QUIET_CHECK_S,
+                                                priority=settings.GRADER_BACKGROUND_PRIORITY)
         return
     try:
         outcome = validation.validate(version.spec, version.solution_code, version.exercise.starter_code,
@@ -95,8 +97,8 @@ def validate_exercise_task(self, validation_id, time_scale=1, quiet_checks=0):
         record.defer(outcome, MORE_TIME_SCALE)
         log.warning("validation hit a time limit; it runs again at a quiet moment with more time",
                     extra={"validation": validation_id})
-        jobs.validate_exercise_task.apply_async((validation_id, MORE_TIME_SCALE), queue=queue, countdown=QUIET_CHECK_S,
-                                                priority=settings.GRADER_BACKGROUND_PRIORITY)
+        jobs.validate_exercise_task.apply_async((validation_id, MORE_TIME_SCALE), queue=background_queue(queue),
+                                                countdown=QUIET_CHECK_S, priority=settings.GRADER_BACKGROUND_PRIORITY)
         return
     record.record(outcome)
     if record.status == ExerciseValidation.PASSED:
@@ -122,7 +124,7 @@ def fill_reference_pool_task(self, version_id):
         log.exception("the reference solution failed while filling its pool", extra={"version": version_id})
         return 0
     if reference_pool.missing(version):
-        jobs.fill_reference_pool_task.apply_async((version_id,), queue=version.exercise.queue,
+        jobs.fill_reference_pool_task.apply_async((version_id,), queue=background_queue(version.exercise.queue),
                                                   priority=settings.GRADER_BACKGROUND_PRIORITY)
     return added
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
@@ -8,6 +9,7 @@ from django.views.decorators.http import condition
 
 from courses.views import get_chapter
 
+from . import jobs
 from .models import Exercise, Submission, SubmissionRejected, WorkerHeartbeat
 
 
@@ -67,6 +69,8 @@ def exercise(request, course_slug, chapter_slug, exercise_slug):
             if request.htmx:
                 return render(request, "grader/status_update.html", page_update(submission))
             return redirect(submission)
+    # Reference answers for the exercises students open come before the others' (throttled per version).
+    jobs.fill_reference_pool(exercise.current_version_id, exercise.queue, priority=settings.GRADER_URGENT_PRIORITY)
     history = exercise.submissions.filter(user=request.user).select_related("version").prefetch_related(
         "grades", "overrides")
     latest = history.first()

@@ -20,8 +20,11 @@ CPU_QUOTA_US = 100_000
 # Grading yields to the web: groups compete with their siblings by weight, so the slots' parent
 # group gets 128 against the 1024 of each process of the web, the database and the broker at the
 # root (they keep ~8/9 of a contended core), and each slot the same 128 among its siblings. An
-# idle core still goes to the jobs whatever their weight.
+# idle core still goes to the jobs whatever their weight. A backend for background work (validation,
+# reference runs computed ahead) gives its slots a lower weight among their siblings, so that
+# students' gradings get a contended core first.
 CPU_SHARES = 128
+BACKGROUND_CPU_SHARES = 16
 PARENT = "torchgrade"
 LEFTOVER_BYTES = 1 << 20  # at most this much of a finished job may still be charged when the next one starts
 KILL_TIMEOUT_S = 5.0
@@ -113,14 +116,14 @@ def remove_stale_groups():
 
 
 class SlotCgroup:
-    def __init__(self, name, uid):
+    def __init__(self, name, uid, cpu_shares=CPU_SHARES):
         self.directories = {controller: os.path.join(ROOT, controller, PARENT, name)
                             for controller in CONTROLLERS}
         for directory in self.directories.values():
             os.makedirs(directory, exist_ok=True)
             os.chown(os.path.join(directory, "cgroup.procs"), uid, -1)
-        for directory in (os.path.dirname(self.directories["cpu"]), self.directories["cpu"]):
-            _write(os.path.join(directory, "cpu.shares"), CPU_SHARES)
+        _write(os.path.join(os.path.dirname(self.directories["cpu"]), "cpu.shares"), CPU_SHARES)
+        _write(self._file("cpu", "cpu.shares"), cpu_shares)
         _write(self._file("cpu", "cpu.cfs_period_us"), CPU_PERIOD_US)
         _write(self._file("cpu", "cpu.cfs_quota_us"), CPU_QUOTA_US)
         self._oom_kills_before = 0

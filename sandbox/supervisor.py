@@ -134,7 +134,7 @@ def _phases(collected):
 class Backend:
     """Runs jobs at most `slots` at a time. Subclasses say how a job's process tree is started."""
 
-    def __init__(self, slots=2, uid=65534, hidden_paths=()):
+    def __init__(self, slots=2, uid=65534, hidden_paths=(), cpu_shares=cgroups.CPU_SHARES):
         if slots < 1:
             raise ValueError("slots must be >= 1")
         missing = [path for path in hidden_paths if not os.path.isdir(path)]
@@ -152,7 +152,7 @@ class Backend:
             cgroups.remove_stale_groups()
             host.remove_stale_staging()
             self._staging = host.stage_runtime()
-            self._slots = [cgroups.SlotCgroup(name, uid) for name in cgroups.slot_group_names(slots)]
+            self._slots = [cgroups.SlotCgroup(name, uid, cpu_shares) for name in cgroups.slot_group_names(slots)]
         except OSError as exc:
             raise IsolationUnavailable(f"cannot set up the sandbox: {exc}") from exc
         self._free_slots = queue.Queue()
@@ -375,8 +375,8 @@ class Backend:
 class ForkServerBackend(Backend):
     """Jobs are forked from one warm, unprivileged, namespaced interpreter (the default)."""
 
-    def __init__(self, slots=2, uid=65534, hidden_paths=()):
-        super().__init__(slots, uid, hidden_paths)
+    def __init__(self, slots=2, uid=65534, hidden_paths=(), cpu_shares=cgroups.CPU_SHARES):
+        super().__init__(slots, uid, hidden_paths, cpu_shares)
         self._server = None
         self._server_lock = threading.Lock()
         self._sandbox_errors_in_a_row = 0
@@ -539,10 +539,11 @@ class BwrapBackend(Backend):
 BACKENDS = {"forkserver": ForkServerBackend, "bwrap": BwrapBackend}
 
 
-def create_backend(kind="forkserver", slots=2, uid=65534, hidden_paths=()):
+def create_backend(kind="forkserver", slots=2, uid=65534, hidden_paths=(), cpu_shares=cgroups.CPU_SHARES):
     """A ready backend; raises IsolationUnavailable (naming what is missing) rather than run unsandboxed.
 
-    `hidden_paths`: directories no job may read (they appear empty), e.g. data sets whose labels grade."""
+    `hidden_paths`: directories no job may read (they appear empty), e.g. data sets whose labels grade.
+    `cpu_shares`: each slot's CPU weight among the slots (cgroups.BACKGROUND_CPU_SHARES for background work)."""
     if kind not in BACKENDS:
         raise ValueError(f"kind must be one of {sorted(BACKENDS)}, got {kind!r}")
-    return BACKENDS[kind](slots=slots, uid=uid, hidden_paths=hidden_paths)
+    return BACKENDS[kind](slots=slots, uid=uid, hidden_paths=hidden_paths, cpu_shares=cpu_shares)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grader import jobs
+from torchgrade.queues import background_queue
 from grader.models import AuditEntry, RegradeBatch, ScoreOverride
 
 
@@ -30,7 +31,7 @@ def override_score(submission, score: float, reason: str, actor) -> None:
 
 def request_regrade(submission, actor) -> None:
     transaction.on_commit(lambda: jobs.regrade_submission_task.apply_async(
-        (submission.pk,), {"actor_id": actor.pk}, queue=submission.exercise.queue))
+        (submission.pk,), {"actor_id": actor.pk}, queue=background_queue(submission.exercise.queue)))
 
 
 def request_regrade_all(exercise, actor=None) -> RegradeBatch:
@@ -42,7 +43,7 @@ def request_regrade_all(exercise, actor=None) -> RegradeBatch:
     options = {"version_id": batch.version_id, "batch_id": batch.pk, "actor_id": actor.pk if actor else None}
     for pk in submissions:
         transaction.on_commit(lambda pk=pk: jobs.regrade_submission_task.apply_async(
-            (pk,), options, queue=exercise.queue))
+            (pk,), options, queue=background_queue(exercise.queue)))
     return batch
 
 

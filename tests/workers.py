@@ -38,7 +38,7 @@ class Worker:
     Its hostname is `name@e2e`; a worker started again under the same name gets a new worker_id.
     """
 
-    def __init__(self, name, log_dir, concurrency=1, beat=False, env=None):
+    def __init__(self, name, log_dir, concurrency=1, beat=False, env=None, kinds=("cpu",)):
         self.name, self.hostname = name, f"{name}@e2e"
         self.log = open(log_dir / f"{name}.log", "a")
         self.earlier_starts = set(WorkerHeartbeat.objects.filter(hostname=self.hostname)
@@ -57,7 +57,7 @@ class Worker:
         }
         beat_arguments = ["--beat", "--schedule", str(log_dir / f"{name}-beat")] if beat else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", broker_queue("cpu"),
+            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", ",".join(map(broker_queue, kinds)),
              "--concurrency", str(concurrency), "-n", self.hostname, "--without-gossip", "--without-mingle",
              "--loglevel", "INFO", *beat_arguments],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -136,9 +136,10 @@ def wait_for(predicate, timeout, what):
 
 @pytest.fixture
 def broker():
-    """An empty cpu queue on the test broker."""
+    """Empty cpu queues (gradings and background work) on the test broker."""
     with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(broker_queue("cpu"))
+        for kind in ("cpu", "cpu-background"):
+            connection.default_channel.queue_purge(broker_queue(kind))
 
 
 @pytest.fixture

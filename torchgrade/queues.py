@@ -7,8 +7,11 @@ submission and dropped them. So each instance's queues are named after its datab
 (`tg-3f9a1c2e.cpu`): instances sharing a database share their queues, as they should, and no
 other instance's worker listens there. GRADER_QUEUE_PREFIX names them explicitly.
 
-The site speaks of the kinds, `cpu` and `gpu` (Exercise.queue, heartbeats, metrics); the names
-on the broker are made here, where tasks are sent, counted and consumed.
+The site speaks of the kinds (Exercise.queue, heartbeats, metrics): `cpu` and `gpu` for students'
+gradings, `cpu-background` and `gpu-background` for the work that may wait (validation, reference
+answers computed ahead, regrades), served by workers of their own, so that a long background task
+never holds the capacity a grading needs. The names on the broker are made here, where tasks are
+sent, counted and consumed.
 `python -m torchgrade.queues cpu,gpu` prints the names to give `celery worker --queues`.
 """
 
@@ -18,7 +21,8 @@ import sys
 
 from django.conf import settings
 
-KINDS = ("cpu", "gpu")
+GRADING_KINDS = ("cpu", "gpu")
+KINDS = GRADING_KINDS + tuple(f"{kind}-background" for kind in GRADING_KINDS)
 
 
 def default_prefix(database: dict) -> str:
@@ -27,8 +31,13 @@ def default_prefix(database: dict) -> str:
     return f"tg-{hashlib.sha256(identity.encode()).hexdigest()[:8]}."
 
 
+def background_queue(kind: str) -> str:
+    """The kind of queue for the background work of exercises graded on `kind` (cpu or gpu)."""
+    return f"{kind}-background"
+
+
 def broker_queue(kind: str) -> str:
-    """The broker's name of this instance's queue of `kind` (cpu or gpu)."""
+    """The broker's name of this instance's queue of `kind` (one of KINDS)."""
     if kind not in KINDS:
         raise ValueError(f"a queue is one of {KINDS}, got {kind!r}")
     return f"{settings.GRADER_QUEUE_PREFIX}{kind}"

@@ -204,6 +204,10 @@ SANDBOX_BACKEND = os.environ.get("SANDBOX_BACKEND", "forkserver")
 # at least one (sandbox.default_slots). A worker runs one pool process per core unless told
 # otherwise (--concurrency), so a host runs concurrency x slots jobs at most: size them together.
 SANDBOX_SLOTS = int(os.environ.get("SANDBOX_SLOTS", 0)) or sandbox.default_slots()
+# Each slot's CPU weight among the sandbox's slots: a worker of background queues runs with
+# SANDBOX_CPU_WEIGHT=background (bin/serve, docker/start.sh), so gradings get a busy core first.
+SANDBOX_CPU_SHARES = {"grading": sandbox.cgroups.CPU_SHARES, "background": sandbox.cgroups.BACKGROUND_CPU_SHARES}[
+    os.environ.get("SANDBOX_CPU_WEIGHT", "grading")]
 
 # Prometheus metrics (torchgrade/metrics.py). The web's /metrics answers only to this bearer token
 # (none set: 404). Each worker's main process serves its pool processes' figures on

@@ -58,7 +58,8 @@ def test_compose_refuses_to_start_without_the_secrets():
 
 
 def test_compose_has_every_part_of_the_site(services):
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker-cpu", "worker-gpu", "beat", "flower"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker-cpu", "worker-background", "worker-gpu",
+                             "beat", "flower"}
 
 
 def test_redis_persists_queued_tasks_with_aof(services):
@@ -69,7 +70,7 @@ def test_redis_persists_queued_tasks_with_aof(services):
 
 
 def test_every_app_service_gets_its_settings_from_the_environment(services):
-    for name in ("migrate", "web", "worker-cpu", "worker-gpu", "beat"):
+    for name in ("migrate", "web", "worker-cpu", "worker-background", "worker-gpu", "beat"):
         env = services[name]["environment"]
         assert env["SECRET_KEY"] == "k" * 50, name
         assert env["DATABASE_URL"] == "postgres://torchgrade:pw@postgres:5432/torchgrade", name
@@ -99,7 +100,7 @@ def redis_urls(value):
 
 def test_every_redis_url_carries_the_password(services):
     users = {name: redis_urls(service) for name, service in services.items() if redis_urls(service)}
-    assert set(users) == {"migrate", "web", "worker-cpu", "worker-gpu", "beat", "flower"}
+    assert set(users) == {"migrate", "web", "worker-cpu", "worker-background", "worker-gpu", "beat", "flower"}
     for name, urls in users.items():
         assert all(url.startswith("redis://:Redis0Secret@redis:6379/") for url in urls), (name, urls)
     assert services["flower"]["command"][1] == "--broker=redis://:Redis0Secret@redis:6379/0"
@@ -139,6 +140,9 @@ def test_redis_requires_the_password_and_its_health_check_logs_in(services, tmp_
 def test_workers_serve_their_own_queues(services):
     assert services["worker-cpu"]["environment"]["WORKER_QUEUES"] == "cpu"
     assert services["worker-gpu"]["environment"]["WORKER_QUEUES"] == "gpu"
+    background = services["worker-background"]["environment"]
+    assert (background["WORKER_QUEUES"], background["SANDBOX_SLOTS"], background["SANDBOX_CPU_WEIGHT"]) == (
+        "cpu-background", "1", "background")
     assert services["beat"]["command"] == ["beat"]
 
 
@@ -150,7 +154,7 @@ def test_the_gpu_worker_reserves_an_nvidia_device_and_is_opt_in(services):
 
 
 def test_workers_get_what_the_sandbox_needs_and_no_more(services):
-    for name in ("worker-cpu", "worker-gpu"):
+    for name in ("worker-cpu", "worker-background", "worker-gpu"):
         worker = services[name]
         assert worker["cgroup"] == "host"
         assert worker["security_opt"] == ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"]

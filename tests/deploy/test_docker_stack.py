@@ -45,7 +45,7 @@ DATA_ROOT = Path("/var/lib/torchgrade-docker")
 EXEC_ROOT = Path("/run/torchgrade-docker")
 OWN_SOCKET = f"unix://{EXEC_ROOT}/docker.sock"
 PROJECT = "torchgrade-test"
-SERVICES = ["postgres", "redis", "migrate", "web", "worker-cpu", "beat"]
+SERVICES = ["postgres", "redis", "migrate", "web", "worker-cpu", "worker-background", "beat"]
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 # Where the torch wheel is served from: the same URL each run, because it is a build argument of
 # the pip install step, and a different one would rebuild that step instead of reusing its cache.
@@ -220,7 +220,8 @@ def test_the_stack_grades_a_submission_in_its_containers(engine, torch_wheels, t
         states = compose_run("ps", "--all", "--format", "{{.Service}} {{.State}} {{.Health}} {{.ExitCode}}")
         assert sorted(states.split("\n")[:-1]) == [
             "beat running healthy 0", "migrate exited  0", "postgres running healthy 0",
-            "redis running healthy 0", "web running healthy 0", "worker-cpu running  0"], states
+            "redis running healthy 0", "web running healthy 0", "worker-background running  0",
+            "worker-cpu running  0"], states
 
         user = password()
         compose_run("exec", "-T", "web", "python", "manage.py", "shell", "-c",
