@@ -182,11 +182,14 @@ class Exercise(models.Model):
         return validation is not None and validation.status == status
 
     def set_version(self, spec, spec_source, solution_code):
-        """Record a new version if the checks or the reference solution changed."""
-        current = self.current_version
-        if current and current.is_same(spec, spec_source, solution_code):
-            return current
-        number = (current.number + 1) if current else 1
+        """Record a new version if the checks or the reference solution changed. A folder that still
+        holds the newest version, withdrawn after it failed validation, makes no new one (and no
+        validation at each import): students keep the version they have."""
+        current, newest = self.current_version, self.versions.order_by("number").last()
+        for version in (current, newest):
+            if version and version.is_same(spec, spec_source, solution_code):
+                return version
+        number = (newest.number + 1) if newest else 1
         version = ExerciseVersion.objects.create(
             exercise=self, number=number, spec=spec, spec_source=spec_source, solution_code=solution_code
         )

@@ -129,7 +129,8 @@ class ExerciseAdminTestCase(BaseTestCase):
         self.assertEqual((validation.status, validation.requested_by), (ExerciseValidation.PENDING, self.ian))
         with mock.patch("grader.jobs.validate_exercise_task.apply_async") as send:
             callbacks[0]()
-        send.assert_called_once_with((validation.pk,), queue="cpu", priority=settings.GRADER_BACKGROUND_PRIORITY)
+        send.assert_called_once_with((validation.pk,), queue="cpu-background",
+                                     priority=settings.GRADER_BACKGROUND_PRIORITY)
 
     def test_the_validate_button_queues_a_validation_for_the_course_staff_only(self):
         validate = reverse("admin:grader_exercise_validate", args=[self.exercise.pk])

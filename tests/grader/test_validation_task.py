@@ -90,3 +90,7 @@ class ValidationUnderLoadTestCase(BaseTestCase):
         page = self.client.get(reverse("admin:grader_exercise_change", args=[self.exercise.pk])).content.decode()
         self.assertIn("keep version 1, the last that passed validation", page)
         self.assertIn("RuntimeError: broken", page)
+        # the folder still holds the failed content: importing it again makes no new version to validate
+        self.assertEqual(self.exercise.set_version(good.spec, good.spec_source, broken.solution_code), broken)
+        self.exercise.refresh_from_db()
+        self.assertEqual((self.exercise.versions.count(), self.exercise.current_version), (2, good))
