@@ -5,6 +5,12 @@ import it (torchgrade/celery.py names it for them). The site sends them by name,
 call as a task's own `apply_async`; tests mock these objects to see what was sent.
 """
 
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -25,7 +31,11 @@ class TaskByName:
     def apply_async(self, args: tuple = (), kwargs: dict | None = None, **options) -> None:
         # As a task's own apply_async would (send_task alone sends at priority 0, the urgent one).
         options.setdefault("priority", app.conf.task_default_priority)
-        app.send_task(self.name, args, kwargs, **{**options, "queue": broker_queue(options.get("queue", "cpu"))})
+        # When it was sent: how long a task has waited is read from the broker (waiting_tasks) and,
+        # once it starts, by the worker (torchgrade.metrics.record_task_start).
+        headers = {**options.pop("headers", {}), "sent_at": time.time()}
+        app.send_task(self.name, args, kwargs, headers=headers,
+                      **{**options, "queue": broker_queue(options.get("queue", "cpu"))})
 
 
 grade_submission_task = TaskByName("grader.tasks.grade_submission_task")
@@ -41,6 +51,52 @@ def fill_reference_pool(version_id: int, queue: str, priority: int = settings.GR
     if cache.add(f"refill-reference-pool:{version_id}:{priority}", True, REFILL_THROTTLE_S):
         transaction.on_commit(lambda: fill_reference_pool_task.apply_async(
             (version_id,), queue=background_queue(queue), priority=priority))
+
+
+@dataclass(frozen=True)
+class WaitingTasks:
+    """The tasks of one kind waiting in one queue."""
+
+    queue: str  # the kind of queue: cpu, cpu-background...
+    task: str  # the task's short name: grade_submission, validate_exercise...
+    count: int
+    oldest_s: float | None  # how long the oldest has waited since it was sent (None: not known)
+
+
+def task_kind(name: str) -> str:
+    """grader.tasks.grade_submission_task -> grade_submission."""
+    return name.rpartition(".")[2].removesuffix("_task")
+
+
+def waiting_since(headers: dict) -> float | None:
+    """Since when (a Unix time) a task has waited: since it was sent, or since its countdown ended."""
+    sent_at, eta = headers.get("sent_at"), headers.get("eta")
+    if not isinstance(sent_at, float):
+        return None
+    if isinstance(eta, str):
+        try:
+            return max(sent_at, datetime.fromisoformat(eta).timestamp())
+        except ValueError:  # not a time: the task starts when it comes
+            pass
+    return sent_at
+
+
+def waiting_tasks(queue: str, peek: int = 1000) -> list[WaitingTasks]:
+    """The tasks waiting in this instance's queue of kind `queue`, by kind of task, from the `peek`
+    oldest of each priority's list (a task held back by a countdown waits in its worker, not here)."""
+    now, counts, oldest = time.time(), Counter(), {}
+    with app.connection_for_read() as connection:
+        channel = connection.default_channel
+        for priority in channel.priority_steps:
+            # kombu pushes on the left and takes from the right: the oldest are at the end
+            for raw in channel.client.lrange(channel._q_for_pri(broker_queue(queue), priority), -peek, -1):
+                headers = json.loads(raw).get("headers") or {}
+                kind = task_kind(str(headers.get("task", "unknown")))
+                counts[kind] += 1
+                if (since := waiting_since(headers)) is not None:
+                    oldest[kind] = max(oldest.get(kind, 0.0), now - since)
+    return [WaitingTasks(queue, kind, count, round(oldest[kind], 1) if kind in oldest else None)
+            for kind, count in sorted(counts.items())]
 
 
 def queue_length(queue: str) -> int:

@@ -11,13 +11,14 @@ import time
 import uuid
 
 import torch
-from celery.signals import worker_init, worker_process_init, worker_ready
+from celery.signals import task_prerun, worker_init, worker_process_init, worker_ready
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from torchgrade import metrics
 from torchgrade.queues import kind_of
 
+from . import jobs
 from .models import WorkerHeartbeat
 from .runner import get_backend
 
@@ -94,8 +95,16 @@ def start_sandbox(**kwargs):
     every(settings.GRADER_CANARY_EVERY_S, "sandbox-canary", check_sandbox)
 
 
+def record_task_wait(sender=None, task=None, **kwargs):
+    """How long a task waited in its queue, from the time its sender wrote in its headers."""
+    since = jobs.waiting_since(vars(task.request))
+    if since is not None:
+        metrics.record_task_wait(jobs.task_kind(task.name), time.time() - since)
+
+
 def connect_worker_signals():
     worker_init.connect(register, weak=False, dispatch_uid="torchgrade-register")
     worker_ready.connect(start_heartbeat, weak=False, dispatch_uid="torchgrade-heartbeat")
     worker_ready.connect(serve_metrics, weak=False, dispatch_uid="torchgrade-metrics")
     worker_process_init.connect(start_sandbox, weak=False, dispatch_uid="torchgrade-sandbox")
+    task_prerun.connect(record_task_wait, weak=False, dispatch_uid="torchgrade-task-wait")

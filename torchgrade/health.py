@@ -25,14 +25,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import KombuError
 
-from grader.jobs import queue_length
+from grader.jobs import WaitingTasks, queue_length, waiting_tasks
 from grader.models import Submission, WorkerHeartbeat
 from torchgrade import metrics
 from torchgrade.broker import answers
+from torchgrade.queues import KINDS
 from torchgrade.stats import percentile
 
 LATENCY_WINDOW = timedelta(hours=1)
-QUEUES = ("cpu", "gpu")
+QUEUES = KINDS
 
 
 @never_cache
@@ -117,6 +118,16 @@ class QueueSnapshot:
         except (OSError, KombuError) as exc:  # the page still shows what the database knows
             return None, f"the broker did not answer: {exc}"
 
+    @cached_property
+    def waiting_tasks(self) -> list[WaitingTasks]:
+        """The tasks waiting in each queue by kind of task, with the oldest's wait (none when the broker did not answer)."""
+        if self.broker_error:
+            return []
+        try:
+            return [row for queue in QUEUES for row in waiting_tasks(queue)]
+        except (OSError, KombuError):
+            return []
+
     @property
     def queue_depths(self) -> dict[str, int] | None:
         return self.broker[0]
@@ -190,6 +201,7 @@ class QueueSnapshot:
             "graded_last_hour": len(self.recently_graded),
             "latency_s": self.submit_to_graded,
             "queue_wait_s": self.queue_wait,
+            "waiting_tasks": [vars(row) for row in self.waiting_tasks],
             "workers": [
                 {"hostname": beat.hostname, "worker_id": beat.worker_id, "queues": beat.queues, "alive": beat.is_alive,
                  "last_seen_s": beat.last_seen_s, "canary_ok": beat.canary_ok, "canary_s": beat.canary_s}

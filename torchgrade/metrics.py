@@ -6,7 +6,8 @@ Two kinds of figures come from two kinds of processes:
   oldest waiting submission, workers able to grade) is read when the web's /metrics is scraped
   (`site_metrics`, from torchgrade.health's snapshot). Any web process answers alike, so
   gunicorn's several processes share nothing for it, and the web records nothing itself.
-- What happens while grading (gradings by outcome; queue wait, sandbox run, judging and
+- What happens while grading (gradings by outcome; queue wait, of submissions and of every kind
+  of task; sandbox run, judging and
   submit-to-graded times; sandbox job statuses; fork-server restarts) is recorded where it
   happens: in a Celery worker's pool processes, which the worker forks. prometheus-client's
   multiprocess mode keeps each process's values in files of one directory, and the worker's
@@ -75,6 +76,9 @@ GRADINGS = Counter("torchgrade_gradings", "Gradings of submissions by how they e
                    "regraded", ["outcome"])
 QUEUE_WAIT = Histogram("torchgrade_queue_wait_seconds", "From being queued to being claimed by a worker",
                        ["queue"], buckets=SECONDS_BUCKETS)
+TASK_QUEUE_WAIT = Histogram("torchgrade_task_queue_wait_seconds", "From being sent (or the end of its countdown) to "
+                            "starting on a worker, by kind of task (grade_submission, validate_exercise, "
+                            "fill_reference_pool, regrade_submission...)", ["task"], buckets=SECONDS_BUCKETS)
 SANDBOX_RUN = Histogram("torchgrade_sandbox_run_seconds", "Wall time of one sandbox job of a student's code, "
                         "by job (visible or hidden checks)", ["job"], buckets=SECONDS_BUCKETS)
 SANDBOX_JOBS = Counter("torchgrade_sandbox_jobs", "Sandbox jobs by job and status", ["job", "status"])
@@ -94,6 +98,11 @@ def record_claim(submission) -> None:
     """A worker claimed `submission`: how long it waited in its queue since it was (re)queued."""
     queued_at = submission.enqueued_at or submission.created_at  # without enqueued_at: queued when created
     QUEUE_WAIT.labels(submission.exercise.queue).observe((submission.started_at - queued_at).total_seconds())
+
+
+def record_task_wait(task: str, seconds: float) -> None:
+    """A task of kind `task` starts after waiting `seconds` in its queue."""
+    TASK_QUEUE_WAIT.labels(task).observe(max(seconds, 0.0))
 
 
 def record_grading(submission, outcome: str) -> None:
@@ -166,7 +175,15 @@ class SiteCollector:
         for row in snapshot.queues:
             oldest.add_metric([row.name], row.oldest_waiting_s or 0)
             able.add_metric([row.name], row.workers_able)
-        return [depth, broker_up, by_status, oldest, able]
+        tasks = GaugeMetricFamily("torchgrade_tasks_waiting", "Tasks waiting in each broker queue, by kind of task",
+                                  labels=["queue", "task"])
+        oldest_task = GaugeMetricFamily("torchgrade_oldest_task_waiting_seconds", "How long the oldest task of each "
+                                        "kind has waited in each broker queue", labels=["queue", "task"])
+        for row in snapshot.waiting_tasks:
+            tasks.add_metric([row.queue, row.task], row.count)
+            if row.oldest_s is not None:
+                oldest_task.add_metric([row.queue, row.task], row.oldest_s)
+        return [depth, broker_up, by_status, oldest, able, tasks, oldest_task]
 
 
 def site_metrics(snapshot) -> bytes:

@@ -112,7 +112,7 @@ class StaffQueueTests(BaseTestCase):
         WorkerHeartbeat.objects.create(worker_id="start-1", hostname="cpu@h1", queues=["cpu"], last_seen=now)
         self.login(self.ada)
         body = self.client.get("/staff/queue/").json()
-        self.assertEqual(set(body["queues"]), {"cpu", "gpu"})
+        self.assertEqual(set(body["queues"]), {"cpu", "gpu", "cpu-background", "gpu-background"})
         self.assertEqual(body["submissions"], {"queued": 1, "running": 0, "graded": 3, "error": 0})
         self.assertEqual(body["graded_last_hour"], 3)
         self.assertEqual(body["latency_s"], {"p50": 4.0, "p95": 10.0, "max": 10.0})

@@ -78,6 +78,9 @@ class WebMetricsTests(BaseTestCase):
         self.assertGreaterEqual(value(scrape, "torchgrade_oldest_queued_seconds", queue="cpu"), 42)
         self.assertEqual(value(scrape, "torchgrade_oldest_queued_seconds", queue="gpu"), 0)
         self.assertEqual(value(scrape, "torchgrade_workers_able_to_grade", queue="cpu"), 0)
+        self.assertEqual(value(scrape, "torchgrade_tasks_waiting", queue="cpu", task="grade_submission"), 2)
+        self.assertGreaterEqual(value(scrape, "torchgrade_oldest_task_waiting_seconds", queue="cpu",
+                                      task="grade_submission"), 0)
         with app.connection_for_write() as connection:
             connection.default_channel.queue_purge(broker_queue("cpu"))
 
@@ -163,6 +166,7 @@ def test_a_real_workers_endpoint_shows_what_its_pool_process_recorded(workers):
     # This start's directory is new: exactly this one grading, recorded by a forked pool process.
     assert value(scrape, "torchgrade_gradings_total", outcome="graded") == 1
     assert value(scrape, "torchgrade_queue_wait_seconds_count", queue="cpu") == 1
+    assert value(scrape, "torchgrade_task_queue_wait_seconds_count", task="grade_submission") == 1
     assert value(scrape, "torchgrade_submit_to_graded_seconds_count", queue="cpu") == 1
     assert value(scrape, "torchgrade_sandbox_jobs_total", job="visible", status="ok") == 1
     assert value(scrape, "torchgrade_judging_seconds_count") == 1

@@ -1,15 +1,19 @@
 """The admins' queue page: an HTML page for browsers (JSON for tools) with the workers, the queues,
 the oldest waiting submission, latency percentiles and recent errors."""
 
+import time
 from datetime import timedelta
+from unittest import mock
 
 from django.conf import settings
 from django.utils import timezone
 
+from grader import jobs
 from grader.models import Submission, WorkerHeartbeat
 from tests.base import BaseTestCase
 from tests.grader.factories import make_exercise
 from torchgrade.celery import app
+from torchgrade.queues import broker_queue
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -96,3 +100,32 @@ class QueuePageTests(BaseTestCase):
                 "submission": failed.pk, "exercise": "Outer product", "user": "ada",
                 "finished_at": failed.finished_at.isoformat(), "message": "oops"}])
             self.assertEqual(body["oldest_queued_s_by_queue"], {"cpu": None, "gpu": None})
+
+
+class WaitingByTaskTests(BaseTestCase):
+    """Against the real broker: how many tasks of each kind wait in each queue, and for how long."""
+
+    def purge(self):
+        with app.connection_for_write() as connection:
+            for kind in ("cpu", "cpu-background"):
+                connection.default_channel.queue_purge(broker_queue(kind))
+
+    def test_the_page_and_its_json_show_the_waiting_tasks_by_kind_and_the_oldest_wait(self):
+        self.purge()
+        self.addCleanup(self.purge)
+        sent = time.time()
+        with mock.patch("grader.jobs.time.time", return_value=sent - 42):
+            jobs.validate_exercise_task.apply_async((1,), queue="cpu-background")
+        for queue in ("cpu-background", "cpu-background", "cpu"):
+            jobs.fill_reference_pool_task.apply_async((1,), queue=queue)
+        self.login(self.ada)
+        rows = {(row["queue"], row["task"]): (row["count"], row["oldest_s"])
+                for row in self.client.get("/staff/queue/?format=json").json()["waiting_tasks"]}
+        self.assertEqual({key: count for key, (count, _) in rows.items()}, {
+            ("cpu-background", "validate_exercise"): 1, ("cpu-background", "fill_reference_pool"): 2,
+            ("cpu", "fill_reference_pool"): 1})
+        self.assertGreaterEqual(rows["cpu-background", "validate_exercise"][1], 42)
+        self.assertLess(rows["cpu-background", "fill_reference_pool"][1], 42)
+        page = self.client.get("/staff/queue/", headers={"Accept": BROWSER}).content.decode()
+        self.assertInHTML("<tr><th scope=\"row\">cpu-background</th><td>validate_exercise</td><td>1</td>"
+                          f"<td>{rows['cpu-background', 'validate_exercise'][1]} s</td></tr>", page)
