@@ -1,0 +1,121 @@
+"""The first grade after a fresh start: what a newcomer meets in the first minute of `bin/serve`.
+
+Clones the committed checkout into an empty folder, runs its `bin/serve` (SQLite, the broker's
+database 13, the bundled course imported and its 20 exercises queued for validation and
+reference-pool fills), and the moment a page first answers, logs in as the demo student and
+submits a correct answer to a function exercise. Prints when the site answered, how long the
+grade took from that first page load, and how much start-up work was still pending then and at
+the grade. Everything it started is stopped by its process group. Figures are printed, never asserted.
+
+    /opt/torchgrade/venv/bin/python bench/first_grade_bench.py [--commit REV] [--exercise URL] [--max-seconds 600]
+
+`--commit` measures another commit (the clone is checked out there), for figures before and after a change.
+"""
+
+import argparse
+import http.cookiejar
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXERCISE = "/courses/pytorch-essentials/tensors/outer-product/"
+ANSWER = "outer-product/alternatives/broadcast_multiply.py"  # correct, and not the reference's own text
+
+
+class Browser:
+    def __init__(self, base):
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def get(self, path):
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.geturl(), response.read().decode()
+
+    def post(self, path, form):
+        token = next((c.value for c in self.cookies if c.name == "csrftoken"), "")
+        data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(self.base + path, data=data, headers={"Referer": self.base + path})
+        with self.opener.open(request, timeout=30) as response:
+            return response.geturl(), response.read().decode()
+
+
+def pending_background_work(database):
+    """Validations still pending, and reference answers stored so far."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as connection:
+        pending = connection.execute("SELECT count(*) FROM grader_exercisevalidation WHERE status = 'pending'").fetchone()
+        stored = connection.execute("SELECT count(*) FROM grader_referenceanswers").fetchone()
+    return f"{pending[0]} validations pending, {stored[0]} reference answers stored"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--commit", default="HEAD")
+    parser.add_argument("--exercise", default=EXERCISE)
+    parser.add_argument("--max-seconds", type=float, default=600)
+    args = parser.parse_args()
+    port = 20000 + os.getpid() % 20000
+    with tempfile.TemporaryDirectory() as folder:
+        clone = Path(folder) / "torchgrade"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        subprocess.run(["git", "-C", str(clone), "checkout", "-q", args.commit], check=True)
+        answer = next((clone / "content").glob(f"*/*/exercises/{ANSWER}")).read_text()
+        log = open(Path(folder) / "serve.log", "w")
+        env = {**os.environ, "PORT": str(port), "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13"}
+        env.pop("DATABASE_URL", None)
+        started = time.monotonic()
+        serve = subprocess.Popen(["bin/serve"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        try:
+            browser = Browser(f"http://127.0.0.1:{port}")
+            while True:
+                if serve.poll() is not None or time.monotonic() - started > args.max_seconds:
+                    sys.exit(f"bin/serve did not answer; see {log.name}:\n" + Path(log.name).read_text()[-3000:])
+                try:
+                    browser.get("/accounts/login/")
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.05)
+            first_page = time.monotonic()
+            print(f"bin/serve answered its first page {first_page - started:.1f} s after it started "
+                  f"(set-up, migrations, the course's import)")
+            landed, _ = browser.post("/accounts/login/", {"username": "student", "password": "learn-pytorch"})
+            assert "/accounts/login/" not in landed, "the demo student could not log in"
+            browser.get(args.exercise)
+            landed, _ = browser.post(args.exercise, {"code": answer})
+            submission = re.search(r"/submissions/(\d+)/$", landed)
+            assert submission, f"the submission was refused: {landed}"
+            database = clone / "var" / "db.sqlite3"
+            print(f"  submitted {time.monotonic() - first_page:.2f} s after the first page; "
+                  f"start-up work then: {pending_background_work(database)}")
+            while "hx-trigger" in (fragment := browser.get(f"/submissions/{submission.group(1)}/status/")[1]):
+                if time.monotonic() - first_page > args.max_seconds:
+                    sys.exit("the first submission was not graded")
+                time.sleep(0.05)
+            graded = time.monotonic()
+            score = re.search(r"(\d+(?:\.\d+)?) */ *(\d+(?:\.\d+)?)", fragment)
+            print(f"first grade {graded - first_page:.2f} s after the first page load "
+                  f"({score.group(0) if score else 'score not found'}); start-up work then: "
+                  f"{pending_background_work(database)}")
+        finally:
+            os.killpg(serve.pid, signal.SIGTERM)
+            try:
+                serve.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(serve.pid, signal.SIGKILL)
+                serve.wait()
+            log.close()
+
+
+if __name__ == "__main__":
+    main()
