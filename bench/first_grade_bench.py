@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXERCISE = "/courses/pytorch-essentials/tensors/outer-product/"
+EXERCISE = "/courses/pytorch-essentials/tensors/exercises/outer-product/"
 ANSWER = "outer-product/alternatives/broadcast_multiply.py"  # correct, and not the reference's own text
 
 
