@@ -1,8 +1,9 @@
 """Load: students using the site through gunicorn while Celery workers grade a burst.
 
-Starts gunicorn and --workers Celery workers (concurrency 1 each, named as hosts host0, host1...:
-separate workers that share only the broker and the database, as worker hosts would) on
-loopback, fills the exercise's reference pool (unless --no-pool), imports the bundled
+Starts gunicorn, --workers Celery workers for gradings (concurrency 1 each, named as hosts
+host0, host1...: separate workers that share only the broker and the database, as worker hosts
+would) and one for background work (as bin/serve starts it) on loopback, fills the exercise's
+reference pool (unless --no-pool), imports the bundled
 course into its own PostgreSQL database `torchgrade_load` (created and dropped here) with Redis
 database 13, then runs two kinds of simulated students at once:
 - readers (default 50, each its own thread and account): log in, answer a quiz, submit the
@@ -10,11 +11,16 @@ database 13, then runs two kinds of simulated students at once:
   their own submission once a second until it is graded;
 - the burst (default 500 students): each logs in and submits a correct answer (one of the
   exercise's alternatives/, not the reference's own text, which validation grades in one job).
-Prints requests/s and p50/p99 latency per kind of page, gradings/s, the maximum queue depth, and
-whether every submission reached a final state exactly once. Stops by itself (--max-seconds).
+With --import-during-burst, a copy of the bundled course under another slug (20 new exercises,
+each validated and given a reference pool on the background worker) is imported, with
+validation, as the burst starts.
+Prints requests/s and p50/p99 latency per kind of page, gradings/s, the maximum queue depth,
+the burst's submit-to-graded p50/p95 and longest queue wait, and whether every submission
+reached a final state exactly once. Stops by itself (--max-seconds).
 Passwords use the test suite's fast hasher, so logging in 550 accounts does not dominate the run.
 
     /opt/torchgrade/venv/bin/python bench/load_bench.py [--readers 50] [--burst 500] [--workers 2] [--no-pool]
+        [--import-during-burst]
 """
 
 import argparse
@@ -22,10 +28,12 @@ import http.client
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -45,7 +53,8 @@ PASSWORD = "load-bench-password"
 # Between two page views a reader reads for a while (a real one reads for minutes): 50 readers
 # ask for about 25 pages a second, plus their status polls.
 THINK_S = (1.0, 3.0)
-EXERCISE = "outer-product"  # chapter 3's exercise: value checks on fixed and random inputs
+EXERCISE = "outer-product"
+IMPORTED_SLUG = "pytorch-essentials-again"  # --import-during-burst  # chapter 3's exercise: value checks on fixed and random inputs
 
 
 class Recorder:
@@ -134,6 +143,8 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=420)
     parser.add_argument("--workers", type=int, default=2, help="Celery workers, each as if on its own host")
     parser.add_argument("--no-pool", action="store_true", help="no reference answers computed ahead")
+    parser.add_argument("--import-during-burst", action="store_true",
+                        help="import a 20-exercise course, with validation, as the burst starts")
     args = parser.parse_args()
     pool_size = 0 if args.no_pool else args.readers + args.burst + 10
     began = time.monotonic()
@@ -156,10 +167,11 @@ def main():
         from django.contrib.auth.hashers import make_password
         from django.contrib.auth.models import User
         from django.core.management import call_command
+        from django.db import connections
 
         from courses.models import Chapter
         from grader.jobs import fill_reference_pool, queue_length
-        from grader.models import Exercise, Grade, ReferenceAnswers, Submission, WorkerHeartbeat
+        from grader.models import Exercise, ExerciseValidation, Grade, ReferenceAnswers, Submission, WorkerHeartbeat
         from torchgrade.celery import app as celery_app
         from torchgrade.queues import broker_queue
 
@@ -176,7 +188,8 @@ def main():
         spec = exercise.current_version.spec
         solution = next(code for name, code in sorted(spec.selftests.items()) if name.startswith("alternatives/"))
         with celery_app.connection_for_write() as connection:
-            connection.default_channel.queue_purge(broker_queue("cpu"))  # every priority's list
+            for kind in ("cpu", "cpu-background"):
+                connection.default_channel.queue_purge(broker_queue(kind))  # every priority's list
 
         processes.append(start([sys.executable, "-m", "gunicorn", "torchgrade.wsgi", "--bind", f"127.0.0.1:{PORT}",
                                 "--workers", "2", "--threads", "8", "--worker-class", "gthread",
@@ -187,7 +200,13 @@ def main():
             processes.append(start(["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", broker_queue("cpu"),
                                     "--concurrency", "1", "-n", f"load@host{n}", "--without-gossip",
                                     "--without-mingle", "--loglevel", "WARNING"], f"load_bench_worker{n}.log"))
-        while WorkerHeartbeat.objects.filter(canary_ok=True).count() < args.workers:  # each with its sandbox
+        # Background work (the pool's fills, validations) on a worker of its own, as bin/serve runs it.
+        processes.append(start(["env", "SANDBOX_SLOTS=1", "SANDBOX_CPU_WEIGHT=background", "nice", "-n", "10",
+                                sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q",
+                                broker_queue("cpu-background"), "--concurrency", "1", "-n", "load@background",
+                                "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+                               "load_bench_background_worker.log"))
+        while WorkerHeartbeat.objects.filter(canary_ok=True).count() < args.workers + 1:  # each with its sandbox
             if time.monotonic() - began > 180 or any(p.poll() is not None for p in processes):
                 sys.exit("gunicorn or a worker did not start; see var/load_bench_*.log")
             time.sleep(0.2)
@@ -205,6 +224,17 @@ def main():
         burst_done = threading.Event()
         deadline = time.monotonic() + args.max_seconds
         depth = {"max": 0}
+
+        def import_a_course():
+            """The bundled course again, under another slug: 20 new exercises to validate and fill pools for."""
+            with tempfile.TemporaryDirectory() as folder:
+                copy = Path(folder) / IMPORTED_SLUG
+                shutil.copytree(ROOT / "content" / "pytorch-essentials", copy)
+                course_yaml = copy / "course.yaml"
+                course_yaml.write_text(course_yaml.read_text().replace("slug: pytorch-essentials",
+                                                                       f"slug: {IMPORTED_SLUG}", 1))
+                call_command("import_course", str(copy), validate=True, verbosity=0)
+            connections.close_all()
 
         def watch_queue():
             while not burst_done.is_set():
@@ -240,6 +270,9 @@ def main():
             readers = [readers_pool.submit(reader, i) for i in range(args.readers)]
             time.sleep(2)  # readers are logged in and reading before the burst lands
             burst_started, arrival_cpu = time.monotonic(), CpuAccount().start()
+            importing = threading.Thread(target=import_a_course) if args.import_during_burst else None
+            if importing:
+                importing.start()
             recorder.burst_arriving = True
             with ThreadPoolExecutor(16) as burst_pool:
                 burst_ids = list(burst_pool.map(submitter, range(args.burst)))
@@ -256,12 +289,25 @@ def main():
             burst_done.set()
             reader_ids = {future.result() for future in readers}
 
+        if importing:
+            importing.join()
         every = ids | reader_ids
         final = Submission.objects.filter(pk__in=every, status__in=["graded", "error"]).count()
         grades = Grade.objects.filter(submission__in=every).count()
         full_marks = Grade.objects.filter(submission__in=every, score=exercise.current_version.max_score).count()
         print(f"burst: {len(ids)} submissions sent in {submitted_s:.1f} s, all graded after {graded_s:.1f} s: "
               f"{len(ids) / graded_s:.1f} gradings/s with {args.workers} workers; max queue depth {depth['max']}")
+        burst = Submission.objects.filter(pk__in=ids, status="graded")
+        to_graded = [(s.finished_at - s.created_at).total_seconds() for s in burst]
+        waits = [(s.started_at - s.enqueued_at).total_seconds() for s in burst if s.started_at and s.enqueued_at]
+        print(f"burst submit to graded: p50 {statistics.median(to_graded):.2f} s, p95 {percentile(to_graded, 95):.2f} s; "
+              f"longest queue wait {max(waits):.2f} s (wait from its last queueing to a worker's claim)")
+        if importing:
+            validations = ExerciseValidation.objects.filter(version__exercise__chapter__course__slug=IMPORTED_SLUG)
+            print(f"the import during the burst: {validations.exclude(status='pending').count()} of "
+                  f"{validations.count()} validations finished by the end of the burst's grading, "
+                  f"{ReferenceAnswers.objects.filter(version__exercise__chapter__course__slug=IMPORTED_SLUG).count()} "
+                  f"reference answers stored for its exercises")
         print(f"final states: {final}/{len(every)} submissions graded or failed; {grades} grades "
               f"({'none lost or duplicated' if final == grades == len(every) else 'LOST OR DUPLICATED'}); "
               f"{full_marks} with full marks")
