@@ -1,16 +1,19 @@
 """Reference answers computed ahead: a submission takes a seed from its version's pool, and its
 grading runs only the student's code."""
 
+import threading
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
+from django.db import connection, transaction
+from django.test import TransactionTestCase, override_settings
 
 from grader import grading, jobs, reference_pool, tasks
 from grader.models import ExerciseValidation, ReferenceAnswers, Submission
 from grader.runner import get_backend
-from tests.base import BaseTestCase
+from courses.models import Course
+from tests.base import BaseTestCase, make_chapter
 from tests.grader.factories import OUTER_SOLUTION, OUTER_STARTER, make_exercise
 
 pytestmark = pytest.mark.usefixtures("grading_backend")
@@ -102,3 +105,36 @@ class ReferencePoolTestCase(BaseTestCase):
             added = tasks.fill_reference_pool_task.apply(args=(self.version.pk,)).get()
         self.assertEqual((added, ReferenceAnswers.unclaimed(self.version).count()), (tasks.POOL_FILL_BATCH, 10))
         again.assert_called_once()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite has no row locks (it runs one writer at a time); bin/test's PostgreSQL pass runs this")
+class ConcurrentClaimsTestCase(TransactionTestCase):
+    """Two submissions claiming at once, each in its own transaction on its own connection."""
+
+    def test_a_claim_in_another_open_transaction_gets_another_entry_without_waiting(self):
+        version = make_exercise(make_chapter(Course.objects.create(slug="c", title="C"), "ch", 1)).current_version
+        entries = [ReferenceAnswers.objects.create(version=version, answers=b"") for _ in range(2)]
+        claimed, release, claims = threading.Event(), threading.Event(), {}
+
+        def claim(name, hold):
+            try:
+                with transaction.atomic():
+                    claims[name] = ReferenceAnswers.claim_for(version)
+                    claimed.set()
+                    release.wait(hold)  # the first claim's transaction stays open meanwhile
+            finally:
+                connection.close()  # the thread's own connection
+
+        first = threading.Thread(target=claim, args=("first", 60))
+        first.start()
+        self.assertTrue(claimed.wait(30), "the first claim never ran")
+        second = threading.Thread(target=claim, args=("second", 0))
+        second.start()
+        second.join(30)  # a claim waiting on the first one's lock would never end while it is held
+        finished_while_held = not second.is_alive()
+        release.set()
+        first.join()
+        second.join()
+        self.assertTrue(finished_while_held, "the second claim waited for the first one's transaction")
+        self.assertEqual({claims["first"], claims["second"]}, set(entries))

@@ -163,6 +163,50 @@ def test_decoder_rejects_malformed_frames(data, message):
         wire.decode(data, CAP)
 
 
+def _buffer_lengths(data):
+    listed = _header(data)[len(b'{"buffers":['):].split(b"]", 1)[0]
+    return [int(length) for length in listed.split(b",")] if listed else []
+
+
+def _with_buffer_resized(data, index, delta):
+    """`data` with buffer `index` `delta` bytes longer (or shorter), its header length and the frame
+    kept consistent, so that only the tensor's own length check can refuse it."""
+    header, lengths = _header(data), _buffer_lengths(data)
+    start = 10 + len(header) + sum(lengths[:index])
+    end = start + lengths[index]
+    resized = data[start:end] + b"\xab" * delta if delta > 0 else data[start:end + delta]
+    lengths[index] += delta
+    new_header = b'{"buffers":[' + b",".join(b"%d" % n for n in lengths) + header[header.index(b"]"):]
+    return _with_header(data[:start] + resized + data[end:], new_header)
+
+
+def _resizings():
+    for dtype in (torch.uint8, torch.bool, torch.int16, torch.float32, torch.float64):
+        itemsize = dtype.itemsize
+        for shape in ((), (0,), (2, 0), (3,), (2, 3)):
+            needed = math.prod(shape) * itemsize
+            for change in (1, -1, itemsize, -itemsize, needed or 8):
+                if needed + change >= 0:  # an empty buffer cannot be shorter
+                    yield pytest.param(dtype, shape, change, id=f"{dtype}-{list(shape)}-{change:+d}")
+
+
+@pytest.mark.parametrize("dtype, shape, change", list(_resizings()))
+def test_a_buffer_longer_or_shorter_than_its_tensor_is_a_wire_error(dtype, shape, change):
+    tensor = torch.zeros(shape, dtype=dtype)
+    expected = tensor.numel() * tensor.element_size()
+    data = _with_buffer_resized(wire.encode(["before", tensor, "after"]), 0, change)
+    with pytest.raises(WireError, match=f"needs {expected} bytes, buffer has {expected + change}"):
+        wire.decode(data, CAP)
+
+
+def test_a_resized_buffer_is_refused_among_correct_ones():
+    data = wire.encode([torch.ones(2, 2), torch.arange(6, dtype=torch.int64), torch.zeros(0, 4)])
+    assert same_bits(torch.arange(6, dtype=torch.int64), wire.decode(data, CAP)[1])  # the frame itself is fine
+    for index, change in [(0, 4), (1, -8), (1, 8), (2, 1), (2, 4)]:
+        with pytest.raises(WireError, match="needs"):
+            wire.decode(_with_buffer_resized(data, index, change), CAP)
+
+
 def test_size_cap_applies_before_parsing():
     with pytest.raises(WireError, match="result too large"):
         wire.decode(b"\xff" * 2000, 1000)
@@ -192,6 +236,8 @@ tensors = st.builds(lambda values, dtype: torch.tensor(values, dtype=torch.float
 values = st.recursive(scalars | tensors, lambda children: (
     st.lists(children, max_size=4) | st.tuples(children, children)
     | st.dictionaries(st.text(max_size=4), children, max_size=4)), max_leaves=12)
+shaped_tensors = st.builds(lambda shape, dtype: torch.zeros(shape, dtype=dtype),
+                           st.lists(st.integers(0, 3), max_size=3), st.sampled_from(ALL_DTYPES))
 HOSTILE_NUMBERS = [b"9223372036854775808", b"18446744073709551616", b"-1", b"1e400", b"1" * 5000, b"-0",
                    b"1.5", b"true", b"null", b'"x"', b"[]", b"{}"]
 
@@ -209,7 +255,7 @@ def _header(data):
 @st.composite
 def mutated_frames(draw):
     data = wire.encode(draw(values))
-    mutation = draw(st.sampled_from(["flip", "truncate", "insert", "number", "nest", "repeat"]))
+    mutation = draw(st.sampled_from(["flip", "truncate", "insert", "number", "nest", "repeat", "resize"]))
     if mutation == "flip":
         index = draw(st.integers(0, len(data) - 1))
         return data[:index] + bytes([data[index] ^ (1 << draw(st.integers(0, 7)))]) + data[index + 1:]
@@ -219,6 +265,8 @@ def mutated_frames(draw):
         index = draw(st.integers(0, len(data)))
         return data[:index] + draw(st.binary(min_size=1, max_size=8)) + data[index:]
     header = _header(data)
+    if mutation == "resize":
+        return _resized_buffer(draw, data)
     if mutation == "number":
         spots = [match.span() for match in re.finditer(rb"-?[0-9]+", header)]
         start, end = draw(st.sampled_from(spots)) if spots else (len(header), len(header))
@@ -228,6 +276,23 @@ def mutated_frames(draw):
         return _with_header(data, header.replace(b'"value":', b'"value":' + b"[" * depth, 1) + b"]" * depth)
     spot = draw(st.integers(0, len(header)))
     return _with_header(data, header[:spot] + header[spot:spot + 16] * draw(st.integers(2, 5000)) + header[spot:])
+
+
+def _resized_buffer(draw, data):
+    """A buffer's length field changed, the frame kept consistent around it (a bit flip or a new number
+    in the header almost never gets past the frame-length check to reach the tensor's own)."""
+    lengths = _buffer_lengths(data)
+    if not lengths:
+        return data
+    index = draw(st.integers(0, len(lengths) - 1))
+    return _with_buffer_resized(data, index, draw(st.integers(-lengths[index], 16).filter(bool)))
+
+
+@st.composite
+def frames_with_a_resized_buffer(draw):
+    leaves = draw(st.lists(shaped_tensors | tensors | scalars, max_size=4))
+    data = wire.encode(draw(st.permutations([draw(shaped_tensors)] + leaves)))
+    return _resized_buffer(draw, data)
 
 
 @st.composite
@@ -254,6 +319,13 @@ def test_random_bytes_are_decoded_or_refused_with_a_wire_error(data):
 @given(mutated_frames())
 def test_mutated_frames_are_decoded_or_refused_with_a_wire_error(data):
     _decode_or_refuse(data)
+
+
+@SHORT_RUN
+@given(frames_with_a_resized_buffer())
+def test_frames_with_a_resized_buffer_are_refused_with_a_wire_error(data):
+    with pytest.raises(WireError, match="needs"):
+        wire.decode(data, len(data))
 
 
 def _peak_decoding_memory(data):
