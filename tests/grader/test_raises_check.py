@@ -47,6 +47,18 @@ class RaisesCheckTests(SimpleTestCase):
             evaluation, _ = grade(code)
             self.assertEqual(evaluation.score, 3)
 
+    def test_a_class_of_its_own_named_like_the_built_in_one_fails(self):
+        own = "class ValueError(Exception):\n    pass\n\n"
+        claims_builtins = "class ValueError(Exception):\n    __module__ = 'builtins'\n\n"
+        for name, declared in (("its own", own), ("claiming builtins", claims_builtins)):
+            with self.subTest(name):
+                evaluation, outcomes = grade(declared + SOLUTION)
+                self.assertEqual(evaluation.score, 2)
+                message = outcomes["Refuses a negative factor"].message
+                self.assertIn("raised something else", message)
+                self.assertIn("ValueError is a class of your own named like Python's ValueError, not the built-in "
+                              "one: raise ValueError itself, or a subclass of it", message)
+
     def test_code_that_ignores_bad_input_loses_the_check_and_is_told_which_input(self):
         evaluation, outcomes = grade("def scale(x, factor):\n    return x * factor\n")
         self.assertEqual(evaluation.score, 2)
@@ -87,11 +99,13 @@ class RaisedAnswerTests(SimpleTestCase):
         self.assertIsNone(self.answers({"ok": True, "output": 1.0}).raised("1.case0"))
 
     def test_the_exception_names_and_the_students_error_are_read(self):
-        raised = self.answers({"ok": False, "error": "ValueError: no", "raised": ["ValueError", "Exception"]})
-        self.assertEqual(raised.raised("1.case0"), (frozenset({"ValueError", "Exception"}), "ValueError: no"))
+        names = ["builtins.ValueError", "builtins.Exception"]
+        raised = self.answers({"ok": False, "error": "ValueError: no", "raised": names})
+        self.assertEqual(raised.raised("1.case0"), (frozenset(names), "ValueError: no"))
 
     def test_malformed_names_count_as_none(self):
-        for names in ("ValueError", ["ValueError", 3], ["Exception"] * 65):
+        for names in ("builtins.ValueError", ["builtins.ValueError", 3], ["builtins.Exception"] * 65,
+                      ["builtins.ValueError", "x" * 1001]):
             with self.subTest(names=names):
                 answers = self.answers({"ok": False, "error": "boom", "raised": names})
                 self.assertEqual(answers.raised("1.case0"), (frozenset(), "boom"))
