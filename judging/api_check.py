@@ -9,23 +9,36 @@ imported module (`t.softmax(0)`, `(a + b).sum()`) counts as the tensor method
 
 Rules: `forbid` and `require` take dotted names (`torch.softmax`: also catches the tensor method
 `t.softmax(...)`), bare names (`softmax`: anything whose last part is `softmax`) or a module's
-contents (`torch.linalg.*`: the module and everything in it). A `require` entry may be a list of
-names of which the code must use one (`[torch.matmul, torch.mm]`). `allow` is an allow-list of full
-names (`[torch.matmul, torch.zeros]`): every name the code reaches through the allow-list's modules
-must be on it (tensor methods are not constrained by it). `forbid_syntax` takes `for`, `while` and
+contents (`torch.linalg.*`: the module and everything in it). A rule covers every name of its
+operation (judging.op_names): ATen operators (`torch.ops.aten._softmax`), torch's C namespaces,
+other bindings of the same function and torch's documented aliases (`torch.ger` is `torch.outer`).
+Operators are not calls: the run-time record names `a * b` `operator.mul`, which only a rule that
+says `operator.mul` (or `operator.*`) matches. A `require` entry may be a list of names of which the
+code must use one (`[torch.matmul, torch.mm]`). `allow` is an allow-list of full names
+(`[torch.matmul, torch.zeros]`): every name the code reaches through the allow-list's modules must
+be on it (tensor methods are not constrained by it). `forbid_syntax` takes `for`, `while` and
 `comprehension`. `require_keywords` ({torch.load: {weights_only: true}}) asks every call of a
-function to pass these keywords as these literals.
+function to pass these keywords as these literals; since only direct calls can be read, any other
+reference to the function (`loader = torch.load`, `functools.partial(torch.load, ...)`) fails.
 
-The harness also reports the torch functions the code called while it ran; a forbidden one
-fails the check even when the source hides it (`getattr(torch, "soft" + "max")`). That report
-comes from inside the sandbox, so it can only add failures: it is a teaching aid, never proof.
+The harness also reports the torch functions and operators the code called while it ran, in every
+job (visible and hidden checks), and the nn.Module classes whose forward ran. A forbidden one fails
+the check even when the source hides it; a required name that the record can show (an overridable
+torch function or tensor method, an nn.Module class) must be in it, so that an import or an unused
+layer does not meet a `require` rule. That report comes from inside the sandbox, where the code
+could rewrite it: it is a second signal, and the code that could defeat the rules is refused from
+the source (judging.tamper, applied by judging.verdicts.check_api_files).
 """
 
 import ast
 import builtins
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
+import torch
+
+from .op_names import bindings, resolved, same_object, spellings
 from .spec import ApiCheck, KeywordRule
 
 SYNTAX = {
@@ -34,6 +47,8 @@ SYNTAX = {
     "comprehension": ((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp), "a comprehension"),
 }
 TENSOR_METHOD = "torch.Tensor"
+# The run-time record names an operator (`a * b`, `-a`, `a > b`) operator.mul, operator.neg, operator.gt.
+OPERATOR = "operator"
 RUN_TIME_NOTE = ("(This run-time report is a teaching aid, not a security boundary: the value checks are what "
                  "prove your answer.)")
 
@@ -43,6 +58,8 @@ class Use:
     name: str  # resolved dotted name, e.g. torch.nn.functional.relu, or torch.Tensor.sum for a method
     line: int
     method: bool = False  # an attribute of an object whose type only the run would tell
+    called: bool = False  # the callee of a call: `torch.load(...)`, not `loader = torch.load`
+    imported: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,7 @@ class _NameResolver(ast.NodeVisitor):
         self.locals = bound - set(self.aliases)
         self.uses: list[Use] = []
         self.calls: list[Call] = []
+        self.callees: set[int] = set()  # ids of the expressions that are called
 
     def resolve(self, name: str) -> list[str]:
         """What a bare name refers to: an import, a star import's candidates, or nothing of a library's."""
@@ -92,20 +110,21 @@ class _NameResolver(ast.NodeVisitor):
         return [f"{module}.{name}" for module in self.star_modules]
 
     def visit_Import(self, node: ast.Import) -> None:
-        self.uses += [Use(alias.name, node.lineno) for alias in node.names]
+        self.uses += [Use(alias.name, node.lineno, imported=True) for alias in node.names]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.module and not node.level:
-            self.uses += [Use(f"{node.module}.{alias.name}", node.lineno) for alias in node.names if alias.name != "*"]
+            self.uses += [Use(f"{node.module}.{alias.name}", node.lineno, imported=True)
+                          for alias in node.names if alias.name != "*"]
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
-            self.uses += [Use(name, node.lineno) for name in self.resolve(node.id)]
+            self.uses += [Use(name, node.lineno, called=id(node) in self.callees) for name in self.resolve(node.id)]
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if not isinstance(node.ctx, ast.Load):
             return self.generic_visit(node)
-        self.attribute_chain(node.value, [node.attr], node.lineno)
+        self.attribute_chain(node.value, [node.attr], node.lineno, called=id(node) in self.callees)
 
     def visit_Call(self, node: ast.Call) -> None:
         # getattr(obj, "name") with a literal name is the attribute obj.name.
@@ -116,6 +135,7 @@ class _NameResolver(ast.NodeVisitor):
             for extra in (*node.args[2:], *node.keywords):
                 self.visit(extra)
             return
+        self.callees.add(id(node.func))
         self.calls.append(Call(self.callee_names(node.func), node.lineno,
                                {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg}))
         self.generic_visit(node)
@@ -138,9 +158,9 @@ class _NameResolver(ast.NodeVisitor):
             return [".".join([root, *attrs]) for root in roots], None
         return [f"{TENSOR_METHOD}.{attr}" for attr in attrs], value
 
-    def attribute_chain(self, value: ast.expr, attrs: list[str], line: int) -> None:
+    def attribute_chain(self, value: ast.expr, attrs: list[str], line: int, called: bool = False) -> None:
         names, receiver = self.chain(value, attrs)
-        self.uses += [Use(name, line, method=receiver is not None) for name in names]
+        self.uses += [Use(name, line, method=receiver is not None, called=called) for name in names]
         if receiver is not None:
             self.visit(receiver)
 
@@ -167,10 +187,20 @@ def _resolved(source_tree: ast.Module) -> _NameResolver:
     return resolver
 
 
+@lru_cache(maxsize=65536)
 def matches(rule: str, name: str) -> bool:
-    if rule.endswith(".*"):  # a module's contents, and the module itself
+    """Whether the rule covers the name, under any name of the same operation (judging.op_names)."""
+    if name.startswith(OPERATOR + ".") or rule.startswith(OPERATOR + "."):  # only an operator rule names one
+        return name == rule or rule == OPERATOR + ".*"
+    if rule.endswith(".*"):  # a module's contents, and the module itself, wherever they are bound
         module = rule[:-2]
-        return name == module or name.startswith(module + ".")
+        return any(binding == module or binding.startswith(module + ".") for binding in bindings(name))
+    if "." in rule and same_object(rule, name):
+        return True
+    return any(_spelled_alike(spelling, other) for spelling in spellings(rule) for other in spellings(name))
+
+
+def _spelled_alike(rule: str, name: str) -> bool:
     if name == rule or name.endswith("." + rule):
         return True
     # A torch function is also a tensor method: torch.X catches t.X(...) and torch.Tensor.X.
@@ -204,22 +234,22 @@ def syntax_lines(tree: ast.Module, forbidden: list[str]) -> list[tuple[int, str]
     return found
 
 
-def check_api(source: str, check: ApiCheck, called: Collection[str] = ()) -> tuple[bool, str]:
-    """Judge `source` (the student's file) against the api check; `called` are the torch names
-    the harness saw the code call. Return (passed, message)."""
+def check_api(source: str, check: ApiCheck, called: Collection[str] | None = None) -> tuple[bool, str]:
+    """Judge `source` (the student's file) against the api check; `called` are the torch names and
+    module classes the harness saw the code run (None: judge the source alone). Return (passed, message)."""
     forbid, require, allow, forbid_syntax = check.forbid, check.require, check.allow, check.forbid_syntax
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         return False, f"line {exc.lineno}: your code could not be read as Python ({exc.msg})"
-    resolved = _resolved(tree)
-    uses = resolved.uses
+    resolver = _resolved(tree)
+    uses = resolver.uses
     problems = []
     for rule in forbid:
         use = first_use(rule, uses)
         if use is not None:
             problems.append(f"line {use.line}: uses `{rule}`, which this exercise forbids")
-        elif any(matches(rule, name) for name in called):
+        elif any(matches(rule, name) for name in called or ()):
             problems.append(f"`{rule}` was called while your code ran (for example through getattr or a name "
                             f"built at run time), and this exercise forbids it. {RUN_TIME_NOTE}")
     if allow and (use := disallowed(allow, uses)) is not None:
@@ -227,9 +257,8 @@ def check_api(source: str, check: ApiCheck, called: Collection[str] = ()) -> tup
                         f"allows ({', '.join(allow)})")
     problems += [f"line {line}: uses {description}, which this exercise forbids"
                  for line, description in syntax_lines(tree, forbid_syntax)]
-    problems += [f"does not use {described(rule)}, which this exercise requires" for rule in require
-                 if not any(first_use(name, uses) for name in _alternatives(rule))]
-    problems += keyword_problems(check.require_keywords, resolved.calls)
+    problems += [problem for rule in require if (problem := require_problem(rule, uses, called))]
+    problems += keyword_problems(check.require_keywords, resolver)
     if problems:
         return False, "\n".join(problems)
     parts = []
@@ -256,11 +285,52 @@ def described(rule: str | tuple[str, ...]) -> str:
     return f"`{names[0]}`" if len(names) == 1 else "any of " + ", ".join(f"`{name}`" for name in names)
 
 
-def keyword_problems(rules: tuple[KeywordRule, ...], calls: list[Call]) -> list[str]:
-    """A call of a rule's function that does not pass its keyword as its literal value."""
+def require_problem(rule: str | tuple[str, ...], uses: list[Use], called: Collection[str] | None) -> str | None:
+    """Why the code does not meet a require rule: it must use the name, and when the harness can see
+    that name run (a torch function or tensor method, an nn.Module's forward), the record must show it."""
+    found = [use for use in uses for name in _alternatives(rule) if matches(name, use.name)]
+    if not found:
+        return f"does not use {described(rule)}, which this exercise requires"
+    if called is None or not all(_recordable(use.name, use.method) for use in found):
+        return None
+    if any(matches(name, ran) for name in _alternatives(rule) for ran in called):
+        return None
+    return (f"line {found[0].line}: uses {described(rule)}, but it never ran while your code was tested: this "
+            f"exercise requires code that runs it (an import or an unused attribute does not count)")
+
+
+@lru_cache(maxsize=4096)
+def _recordable(name: str, method: bool) -> bool:
+    """Whether the harness's record shows this name when it runs: an overridable torch function or
+    tensor method (torch.overrides), or an nn.Module class (its forward). A method whose receiver may
+    be a module as well as a tensor (`x.to(device)`, `model.to(device)`) is judged from the source."""
+    if method and hasattr(torch.nn.Module, name.rpartition(".")[2]):
+        return False
+    value = resolved(name)
+    if isinstance(value, type):
+        return issubclass(value, torch.nn.Module)
+    return value is not None and (value in _overridable() or torch.overrides.is_tensor_method_or_property(value))
+
+
+@lru_cache(maxsize=1)
+def _overridable() -> frozenset:
+    return frozenset(torch.overrides.get_testing_overrides())
+
+
+def keyword_problems(rules: tuple[KeywordRule, ...], resolver: _NameResolver) -> list[str]:
+    """A call of a rule's function that does not pass its keyword as its literal value, and any
+    reference to the function other than as the callee of a call (`loader = torch.load`,
+    `functools.partial(torch.load, ...)`, `torch.load.__call__`), whose calls the check cannot see."""
     problems = []
     for rule in rules:
-        for call in calls:
+        for use in resolver.uses:
+            parts = use.name.split(".")
+            reached = any(matches(rule.function, ".".join(parts[:end])) for end in range(2, len(parts) + 1))
+            if reached and not use.imported and not (use.called and matches(rule.function, use.name)):
+                problems.append(f"line {use.line}: refers to `{rule.function}` other than by calling it "
+                                f"(`{use.name}`), so this exercise cannot check that every call passes "
+                                f"{rule.keyword}={rule.value!r}")
+        for call in resolver.calls:
             if any(matches(rule.function, name) for name in call.names):
                 given = _literal(call.keywords.get(rule.keyword))
                 if not (type(given) is type(rule.value) and given == rule.value):

@@ -6,14 +6,16 @@ It is sent as source text (see grader.grading), and imports only torch and the s
 INPUTS = {"entry": {"kind", "name"}, "probes": [{"id", "op", "seed", ...}]}.
 """
 
-import builtins
+import dis
 import importlib
 import importlib.util
 import os
 import sys
+import sysconfig
 import traceback
 
 import torch
+from torch.nn.modules.module import register_module_forward_hook
 from torch.overrides import TorchFunctionMode
 
 # The student's files (several when a submission imports its own modules); `submission` is the entry.
@@ -49,17 +51,8 @@ def missing_package(exc):
 
 
 def raised_names(exc):
-    """The exception's class and its bases, most specific first, each as module.qualname
-    (builtins.ValueError): the judge looks for the check's built-in class among them."""
-    return [qualified_name(cls) for cls in type(exc).__mro__ if issubclass(cls, BaseException)]
-
-
-def qualified_name(cls):
-    name = f"{cls.__module__}.{cls.__qualname__}"
-    # A class may give itself any __module__: only the built-in class itself is named builtins.X.
-    if name.startswith("builtins.") and getattr(builtins, cls.__qualname__, None) is not cls:
-        return f"(not built in) {name}"
-    return name
+    """The exception's class and its bases, most specific first: what a raises check looks for."""
+    return [cls.__name__ for cls in type(exc).__mro__ if issubclass(cls, BaseException)]
 
 
 def entry_point(module, entry):
@@ -186,20 +179,25 @@ def answer(target, entry, probe):
     )
 
 
-# torch's C namespaces for the public modules whose functions they implement (torch._C._linalg.linalg_norm
-# is torch.linalg.norm).
-NATIVE_MODULES = {
-    "torch._C._nn": ("torch.nn.functional", ""),
-    "torch._C._special": ("torch.special", "special_"),
-    "torch._C._linalg": ("torch.linalg", "linalg_"),
-    "torch._C._fft": ("torch.fft", "fft_"),
-}
-TORCH_DISPATCH_FILE = torch.overrides.__file__
+# torch's dispatch of Python-level functions, and of ATen operators (torch.ops.aten.outer(a, b)).
+DISPATCH_FILES = (torch.overrides.__file__, torch._ops.__file__)
+# Code that is not the student's: the interpreter's and the installed packages' files, this harness
+# ("<main>"), frozen modules, and the exercise's own files next to the student's.
+LIBRARY_DIRS = tuple(os.path.join(path, "")
+                     for path in {*sysconfig.get_paths().values(), os.path.dirname(torch.__file__)})
+WORK_DIR = os.getcwd()
 
 
 def torch_name(func):
-    """The public dotted name of a torch function, method or property: torch.softmax,
-    torch.nn.functional.softmax, torch.Tensor.softmax, torch.Tensor.T."""
+    """The dotted name of a torch function, method, property or ATen operator: torch.softmax,
+    torch.nn.functional.softmax, torch.Tensor.softmax, torch.Tensor.T, torch.ops.aten.outer.default;
+    torch._C._special.special_softmax, which the trusted side knows as torch.special.softmax
+    (judging.op_names)."""
+    if isinstance(func, (torch._ops.OpOverloadPacket, torch._ops.OpOverload)):
+        namespace, _, name = func._qualified_op_name.partition("::") if isinstance(
+            func, torch._ops.OpOverloadPacket) else func.name().partition("::")
+        overload = f".{func._overloadname}" if isinstance(func, torch._ops.OpOverload) else ""
+        return f"torch.ops.{namespace}.{name}{overload}"
     owner = getattr(func, "__self__", None)
     if type(owner).__name__ == "getset_descriptor":  # reading a tensor property, e.g. x.T
         return f"torch.Tensor.{owner.__name__}"
@@ -210,39 +208,97 @@ def torch_name(func):
         return f"torch.Tensor.{name}"
     if owner_class == "_VariableFunctionsClass":
         return f"torch.{name}"
-    if module in NATIVE_MODULES:
-        public, prefix = NATIVE_MODULES[module]
-        return f"{public}.{name.removeprefix(prefix)}"
     if getattr(torch, qualname, None) is func:  # re-exported at the top: torch.functional.einsum is torch.einsum
         return f"torch.{qualname}"
     return f"{module}.{qualname}" if module else qualname
 
 
-class CallRecorder(TorchFunctionMode):
-    """Records the torch functions the student's own code calls, for the api check's forbid rules.
+def class_name(cls):
+    """A module class's public name where torch exports it (torch.nn.Conv2d), else module.qualname."""
+    if cls.__module__.startswith("torch.nn.") and getattr(torch.nn, cls.__qualname__, None) is cls:
+        return f"torch.nn.{cls.__qualname__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
 
-    Only calls made from the student's file count: not the harness's own (detach, backward...),
-    not what torch calls internally, not an exercise's helper files. Nothing here is a security
-    boundary (the code can leave the mode): it lets the api check catch what the source hides.
+
+# Python's operator module names for the operators the interpreter runs on tensors ("*" is operator.mul,
+# "*=" operator.imul, "[]" operator.getitem).
+ARITHMETIC = {"+": "add", "-": "sub", "*": "mul", "@": "matmul", "/": "truediv", "//": "floordiv", "%": "mod",
+              "**": "pow", "&": "and_", "|": "or_", "^": "xor", "<<": "lshift", ">>": "rshift"}
+OPERATORS = {**ARITHMETIC, **{f"{symbol}=": f"i{name.rstrip('_')}" for symbol, name in ARITHMETIC.items()},
+             "<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
+UNARY_OPERATORS = {"UNARY_NEGATIVE": "neg", "UNARY_POSITIVE": "pos", "UNARY_INVERT": "invert", "UNARY_NOT": "not_",
+                   "BINARY_SUBSCR": "getitem", "STORE_SUBSCR": "setitem", "DELETE_SUBSCR": "delitem",
+                   "CONTAINS_OP": "contains"}
+_operators_of = {}  # code object -> {instruction offset: operator name}
+
+
+def operator_name(frame):
+    """operator.<name> when the frame is running an operator (`a * b`, `-a`, `a > b`, `a[i]`) rather
+    than a call: the api rules tell `a * b` from torch.mul(a, b)."""
+    code = frame.f_code
+    if code not in _operators_of:
+        table = {}
+        for instruction in dis.get_instructions(code):
+            if instruction.opname in ("BINARY_OP", "COMPARE_OP") and instruction.argrepr in OPERATORS:
+                table[instruction.offset] = OPERATORS[instruction.argrepr]
+            elif instruction.opname in UNARY_OPERATORS:
+                table[instruction.offset] = UNARY_OPERATORS[instruction.opname]
+        _operators_of[code] = table
+    name = _operators_of[code].get(frame.f_lasti)
+    return f"operator.{name}" if name else None
+
+
+class CallRecorder(TorchFunctionMode):
+    """Records the torch functions and operators the student's own code calls, and the classes of the
+    nn.Modules whose forward ran, for the api check's forbid and require rules.
+
+    Only calls made from the student's code count: not the harness's own (detach, backward...),
+    not what torch calls internally, not an exercise's helper files; code the student runs from a
+    string counts as the student's. Nothing here is a security boundary (the code can leave the
+    mode): the trusted side refuses the code that would (judging.tamper), and takes this record as
+    a second signal.
     """
 
     def __init__(self):
         super().__init__()
         self.names = set()
 
+    def __enter__(self):
+        self.hook = register_module_forward_hook(self.forward_ran)
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        self.hook.remove()
+        return super().__exit__(*exc_info)
+
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if called_from_student(func, sys._getframe(1)):
-            self.names.add(torch_name(func))
+        frame = student_frame(func, sys._getframe(1))
+        if frame is not None:
+            self.names.add(operator_name(frame) or torch_name(func))
         return func(*args, **(kwargs or {}))
 
+    def forward_ran(self, module, args, output):
+        # The harness builds no module: every module that runs was built by the student's code. A subclass
+        # of a torch layer (class MyConv(nn.Conv2d)) is that layer too.
+        self.names.update(class_name(cls) for cls in type(module).__mro__
+                          if issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module)
 
-def called_from_student(func, frame):
-    """Whether the caller of `func` is the student's file, looking past torch's own dispatch frames
-    (a Python-level function such as F.softmax reaches the mode through torch.overrides)."""
+
+def student_frame(func, frame):
+    """The student's frame that called `func`, looking past torch's own dispatch frames (a Python-level
+    function such as F.softmax reaches the mode through torch.overrides, an ATen operator through
+    torch._ops), or None."""
     own_code = getattr(func, "__code__", None)
-    while frame is not None and (frame.f_code is own_code or frame.f_code.co_filename == TORCH_DISPATCH_FILE):
+    while frame is not None and (frame.f_code is own_code or frame.f_code.co_filename in DISPATCH_FILES):
         frame = frame.f_back
-    return frame is not None and os.path.basename(frame.f_code.co_filename) in STUDENT_FILES
+    return frame if frame is not None and is_student_file(frame.f_code.co_filename) else None
+
+
+def is_student_file(filename):
+    if filename.startswith(("<main>", "<frozen ")) or filename.startswith(LIBRARY_DIRS):
+        return False
+    # The exercise's files are written next to the student's: those not submitted are the exercise's.
+    return os.path.dirname(filename) != WORK_DIR or os.path.basename(filename) in STUDENT_FILES
 
 
 def main(inputs):

@@ -370,6 +370,12 @@ class SpecReader:
         for name in check["allow"]:
             if "." not in name:
                 self.problem(raw, f"'allow' takes full names such as torch.matmul, got {name!r}")
+        # Operators appear only in the run-time record, which can show that one ran but not vouch for its use.
+        for key, names in (("require", [n for r in check["require"] for n in ([r] if isinstance(r, str) else r)]),
+                           ("allow", check["allow"])):
+            for name in names:
+                if name.split(".")[0] == "operator":
+                    self.problem(raw, f"'{key}' cannot name an operator ({name}): operators can only be forbidden")
         syntax = raw.get("forbid_syntax", [])
         if not isinstance(syntax, list) or not all(isinstance(s, str) and s in SYNTAX for s in syntax):
             self.problem(raw, f"'forbid_syntax' must be a list of {', '.join(SYNTAX)}, got {syntax!r}")

@@ -116,11 +116,12 @@ def find_tampering(source: str) -> list[Tampering]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    found = [*_refused_names(tree), *_dynamic_attributes(tree), *_library_writes(tree)]
+    nodes = list(ast.walk(tree))
+    found = [*_refused_names(tree, nodes), *_dynamic_attributes(nodes), *_library_writes(nodes)]
     return sorted(set(found), key=lambda finding: (finding.line, finding.message))
 
 
-def _refused_names(tree: ast.Module) -> list[Tampering]:
+def _refused_names(tree: ast.Module, nodes: list[ast.AST]) -> list[Tampering]:
     found = []
     for use in used_names(tree):
         parts = use.name.split(".")
@@ -136,7 +137,7 @@ def _refused_names(tree: ast.Module) -> list[Tampering]:
         dunder = next((part for part in parts[1:] if part in REFUSED_ATTRIBUTES), None)
         if dunder:
             found.append(Tampering(use.line, f"reads `.{dunder}`, which reaches the interpreter's state"))
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and node.id in REFUSED_BUILTINS:
             found.append(Tampering(node.lineno, f"uses `{node.id}`, which {REFUSED_BUILTINS[node.id]}"))
         elif isinstance(node, ast.Name) and node.id in REFUSED_ATTRIBUTES:  # a module's own __loader__, __spec__
@@ -151,42 +152,43 @@ def _module_reasons(name: str) -> list[str]:
     return reasons + [why for prefix, why in REFUSED_PREFIXES.items() if name.startswith(prefix)]
 
 
-def _dynamic_attributes(tree: ast.Module) -> list[Tampering]:
+def _dynamic_attributes(nodes: list[ast.AST]) -> list[Tampering]:
     """getattr and friends are allowed only as a direct call with a literal name."""
     direct = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in DYNAMIC_ATTRIBUTES:
             direct[id(node.func)] = node
     found = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if not (isinstance(node, ast.Name) and node.id in DYNAMIC_ATTRIBUTES):
             continue
         call = direct.get(id(node))
         if call is None:
             found.append(Tampering(node.lineno, f"uses `{node.id}` other than as a call, which lets a name be built "
                                                 "at run time"))
-        elif not (len(call.args) >= 2 and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str)):
+        elif not (len(call.args) >= 2 and isinstance(call.args[1], ast.Constant)
+                  and isinstance(call.args[1].value, str)):
             found.append(Tampering(node.lineno, f"calls `{node.id}` with a name that is not a literal string, so the "
                                                 "name is built at run time"))
     return found
 
 
-def _library_writes(tree: ast.Module) -> list[Tampering]:
+def _library_writes(nodes: list[ast.AST]) -> list[Tampering]:
     """Assignments, deletions and setattr/delattr on an imported module or anything reached from it."""
-    libraries = _library_names(tree)
-    written = [(node, f"`{ast.unparse(node)}`") for node in ast.walk(tree)
+    libraries = _library_names(nodes)
+    written = [(node, f"`{ast.unparse(node)}`") for node in nodes
                if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del))]
-    written += [(node.args[0], f"an attribute of `{ast.unparse(node.args[0])}`") for node in ast.walk(tree)
+    written += [(node.args[0], f"an attribute of `{ast.unparse(node.args[0])}`") for node in nodes
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id in ("setattr", "delattr") and node.args]
     return [Tampering(node.lineno, f"changes {what}, part of a library that the grading relies on")
             for node, what in written if _root(node) in libraries]
 
 
-def _library_names(tree: ast.Module) -> set[str]:
+def _library_names(nodes: list[ast.AST]) -> set[str]:
     """The names bound to an imported module or to something reached from one, through plain aliases too."""
     libraries = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             libraries.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -194,7 +196,7 @@ def _library_names(tree: ast.Module) -> set[str]:
     changed = True
     while changed:  # `T = torch.Tensor` then `U = T`: follow plain aliases, in any order
         changed = False
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Assign) and _root(node.value) in libraries and isinstance(
                     node.value, (ast.Name, ast.Attribute)):
                 for target in node.targets:

@@ -15,11 +15,11 @@ from .compare import (EXACT, Mismatch, Tolerance, check_predicates, compare, com
                     structure_of)
 from .probes import CheckPlan, Plan
 from .spec import DIGITS_CLASSES, ApiCheck, RaisesCheck
+from .tamper import find_tampering
 
 HIDDEN_FAILURE = "Failed on a hidden test."
 MAX_CALLED_NAMES = 10_000
 MAX_RAISED_NAMES = 64
-MAX_NAME_LENGTH = 1000
 
 
 @dataclass
@@ -56,14 +56,13 @@ class RunAnswers:
         return answer
 
     def raised(self, probe_id):
-        """(the qualified names of the exception's classes, such as builtins.ValueError, error text) if
-        the probe's call raised, or None if it returned; raise Mismatch if the run gave no answer at all."""
+        """(exception class names, error text) if the probe's call raised, or None if it returned;
+        raise Mismatch if the run gave no answer at all."""
         answer = self._read(probe_id)
         if answer["ok"]:
             return None
         names = answer.get("raised")
-        if type(names) is not list or len(names) > MAX_RAISED_NAMES or not all(
-                type(n) is str and len(n) <= MAX_NAME_LENGTH for n in names):
+        if type(names) is not list or len(names) > MAX_RAISED_NAMES or not all(type(n) is str for n in names):
             names = []
         return frozenset(names), _error_text(answer)
 
@@ -140,17 +139,30 @@ def judge_check(plan: CheckPlan, student: Answers, reference: Answers, source: s
 
 def check_api_files(code: str | dict[str, str], check: ApiCheck, called: frozenset[str]) -> tuple[bool, str]:
     """The api check over every file the student submitted (never the exercise's provided files): a
-    forbidden name or syntax in any file fails it, a required name may be used in any of them."""
-    if isinstance(code, str):
-        return check_api(code, check, called)
+    forbidden name or syntax in any file fails it, a required name may be used in any of them, and
+    dynamic code that would defeat the rules (judging.tamper) fails it wherever it is."""
+    files = {"": code} if isinstance(code, str) else code
+    tampering = [f"{name}{': ' * bool(name)}line {finding.line}: {finding.message}, so this exercise's api rules "
+                 f"could not be enforced"
+                 for name, source in sorted(files.items()) for finding in find_tampering(source)]
+    passed, message = (check_api(code, check, called) if isinstance(code, str)
+                       else _check_api_of_files(code, check, called))
+    if tampering:
+        return False, "\n".join(([] if passed else [message]) + tampering)
+    return passed, message
+
+
+def _check_api_of_files(code: dict[str, str], check: ApiCheck, called: frozenset[str]) -> tuple[bool, str]:
     problems, passes = [], []
     for number, (name, source) in enumerate(sorted(code.items())):
         # The run-time calls are the whole program's: report them once.
-        passed, message = check_api(source, replace(check, require=()), called if number == 0 else ())
+        passed, message = check_api(source, replace(check, require=()), called if number == 0 else None)
         (passes if passed else problems).extend(f"{name}: {line}" for line in message.splitlines())
     for rule in check.require:
-        if not any(check_api(source, ApiCheck(name=check.name, require=(rule,)))[0] for source in code.values()):
-            problems.append(f"does not use {described(rule)} in any file, which this exercise requires")
+        required = ApiCheck(name=check.name, require=(rule,))
+        if not any(check_api(source, required, called)[0] for source in code.values()):
+            problems.append(f"does not use {described(rule)} in any file, or it never ran, which this exercise "
+                            f"requires")
     if problems:
         return False, "\n".join(problems)
     return True, f"Checked {len(code)} files: " + "; ".join(passes)
@@ -229,35 +241,18 @@ def check_finite_differences(probe: dict, got: dict, rtol: float = 1e-3, atol: f
 
 
 def _judge_raises(plan, student, reference):
-    """Bad input: the student's call must raise the check's built-in exception (or a subclass of it), as the
-    reference's does. The class is recognised by its qualified name, so a class of the student's own that
-    is only named like the built-in one does not count."""
+    """Bad input: the student's call must raise the check's exception (or a subclass), as the reference's does."""
     check = plan.check
     for probe_id in plan.probe_ids:
         _reference_raised(reference, probe_id, check)
         raised = student.raised(probe_id)
-        if raised is None or _builtin_name(check) not in raised[0]:
+        if raised is None or check.exception not in raised[0]:
             inputs = plan.visible_inputs.get(probe_id)
             shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
             what = "returned a result" if raised is None else f"raised something else:\n{raised[1]}"
-            raise Mismatch(f"Expected {check.exception} to be raised{shown}, but your code {what}"
-                           f"{_namesake(check, raised)}")
+            raise Mismatch(f"Expected {check.exception} to be raised{shown}, but your code {what}")
     count = len(plan.probe_ids)
     return Outcome(True, f"Raises {check.exception} on all {count} input{'s' * (count != 1)}, as asked.")
-
-
-def _builtin_name(check):
-    return f"builtins.{check.exception}"
-
-
-def _namesake(check, raised):
-    """What to add when the code raised a class of its own that only has the built-in's name."""
-    namesakes = sorted(name for name in (raised[0] if raised else ()) if name != _builtin_name(check)
-                       and name.rpartition(".")[2] == check.exception)
-    if not namesakes:
-        return ""
-    return (f"\n{namesakes[0]} is a class of your own named like Python's {check.exception}, not the built-in "
-            f"one: raise {check.exception} itself, or a subclass of it")
 
 
 def _reference_raised(reference, probe_id, check):
@@ -265,7 +260,7 @@ def _reference_raised(reference, probe_id, check):
         raised = reference.raised(probe_id)
     except Mismatch as exc:
         raise ReferenceFailed(f"the reference solution failed on {probe_id}: {exc}") from exc
-    if raised is None or _builtin_name(check) not in raised[0]:
+    if raised is None or check.exception not in raised[0]:
         got = "returned a result" if raised is None else f"raised {raised[1]}"
         raise ReferenceFailed(f"the reference solution should raise {check.exception} on {probe_id}, but it {got}")
 

@@ -37,6 +37,14 @@ class ApiSpecTestCase(SimpleTestCase):
         self.assertIn("exercise.yaml:5: 'forbid_syntax' must be a list of for, while, comprehension, "
                       "got ['for', 'goto']", problems)
 
+    def test_operators_can_be_forbidden_only(self):
+        check, problems = read_check("    forbid: [operator.mul, operator.*]\n")
+        self.assertEqual((problems, check.forbid), ([], ("operator.mul", "operator.*")))
+        _, problems = read_check("    require: [[torch.matmul, operator.matmul]]\n    allow: [operator.mul]\n")
+        self.assertEqual(problems, [
+            "exercise.yaml:5: 'require' cannot name an operator (operator.matmul): operators can only be forbidden",
+            "exercise.yaml:5: 'allow' cannot name an operator (operator.mul): operators can only be forbidden"])
+
     def test_an_allow_list_needs_full_names(self):
         _, problems = read_check("    allow: [matmul]\n")
         self.assertEqual(problems, ["exercise.yaml:5: 'allow' takes full names such as torch.matmul, got 'matmul'"])

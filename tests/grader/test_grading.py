@@ -96,11 +96,11 @@ class GradingTestCase(BaseTestCase):
 
     def test_printing_a_forged_result_earns_nothing(self):
         grade = self.grade(FORGED_OUTPUT + "\ndef outer(a, b):\n    return a\n")
-        self.assertEqual(grade.score, 1)
+        self.assertEqual(grade.score, 0)  # `import sys` also fails the api check (judging.tamper)
 
     def test_sys_exit_before_the_checks_earns_nothing(self):
         grade = self.grade("import sys\nsys.exit(0)\n")
-        self.assertEqual(grade.score, 1)
+        self.assertEqual(grade.score, 0)  # `import sys` also fails the api check (judging.tamper)
         self.assertIn("SystemExit", self.checks(grade)["Examples"].message)
 
     def test_os_exit_before_the_checks_earns_nothing(self):
@@ -126,7 +126,9 @@ torch.Tensor.__eq__ = lambda self, other: True
 def outer(a, b):
     return torch.zeros(len(a), len(b))
 """
-        self.assertEqual(self.grade(code).score, 1)
+        grade = self.grade(code)
+        self.assertEqual(grade.score, 0)
+        self.assertIn("line 3: changes `torch.allclose`", self.checks(grade)["No torch.outer"].message)
 
     def test_a_tensor_subclass_is_rejected_with_a_clear_message(self):
         code = """
