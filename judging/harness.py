@@ -6,6 +6,7 @@ It is sent as source text (see grader.grading), and imports only torch and the s
 INPUTS = {"entry": {"kind", "name"}, "probes": [{"id", "op", "seed", ...}]}.
 """
 
+import builtins
 import dis
 import importlib
 import importlib.util
@@ -51,8 +52,17 @@ def missing_package(exc):
 
 
 def raised_names(exc):
-    """The exception's class and its bases, most specific first: what a raises check looks for."""
-    return [cls.__name__ for cls in type(exc).__mro__ if issubclass(cls, BaseException)]
+    """The exception's class and its bases, most specific first, each as module.qualname
+    (builtins.ValueError): the judge looks for the check's built-in class among them."""
+    return [qualified_name(cls) for cls in type(exc).__mro__ if issubclass(cls, BaseException)]
+
+
+def qualified_name(cls):
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    # A class may give itself any __module__: only the built-in class itself is named builtins.X.
+    if name.startswith("builtins.") and getattr(builtins, cls.__qualname__, None) is not cls:
+        return f"(not built in) {name}"
+    return name
 
 
 def entry_point(module, entry):

@@ -20,6 +20,7 @@ from .tamper import find_tampering
 HIDDEN_FAILURE = "Failed on a hidden test."
 MAX_CALLED_NAMES = 10_000
 MAX_RAISED_NAMES = 64
+MAX_NAME_LENGTH = 1000
 
 
 @dataclass
@@ -56,13 +57,14 @@ class RunAnswers:
         return answer
 
     def raised(self, probe_id):
-        """(exception class names, error text) if the probe's call raised, or None if it returned;
-        raise Mismatch if the run gave no answer at all."""
+        """(the qualified names of the exception's classes, such as builtins.ValueError, error text) if
+        the probe's call raised, or None if it returned; raise Mismatch if the run gave no answer at all."""
         answer = self._read(probe_id)
         if answer["ok"]:
             return None
         names = answer.get("raised")
-        if type(names) is not list or len(names) > MAX_RAISED_NAMES or not all(type(n) is str for n in names):
+        if type(names) is not list or len(names) > MAX_RAISED_NAMES or not all(
+                type(n) is str and len(n) <= MAX_NAME_LENGTH for n in names):
             names = []
         return frozenset(names), _error_text(answer)
 
@@ -241,18 +243,35 @@ def check_finite_differences(probe: dict, got: dict, rtol: float = 1e-3, atol: f
 
 
 def _judge_raises(plan, student, reference):
-    """Bad input: the student's call must raise the check's exception (or a subclass), as the reference's does."""
+    """Bad input: the student's call must raise the check's built-in exception (or a subclass of it), as the
+    reference's does. The class is recognised by its qualified name, so a class of the student's own that
+    is only named like the built-in one does not count."""
     check = plan.check
     for probe_id in plan.probe_ids:
         _reference_raised(reference, probe_id, check)
         raised = student.raised(probe_id)
-        if raised is None or check.exception not in raised[0]:
+        if raised is None or _builtin_name(check) not in raised[0]:
             inputs = plan.visible_inputs.get(probe_id)
             shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
             what = "returned a result" if raised is None else f"raised something else:\n{raised[1]}"
-            raise Mismatch(f"Expected {check.exception} to be raised{shown}, but your code {what}")
+            raise Mismatch(f"Expected {check.exception} to be raised{shown}, but your code {what}"
+                           f"{_namesake(check, raised)}")
     count = len(plan.probe_ids)
     return Outcome(True, f"Raises {check.exception} on all {count} input{'s' * (count != 1)}, as asked.")
+
+
+def _builtin_name(check):
+    return f"builtins.{check.exception}"
+
+
+def _namesake(check, raised):
+    """What to add when the code raised a class of its own that only has the built-in's name."""
+    namesakes = sorted(name for name in (raised[0] if raised else ()) if name != _builtin_name(check)
+                       and name.rpartition(".")[2] == check.exception)
+    if not namesakes:
+        return ""
+    return (f"\n{namesakes[0]} is a class of your own named like Python's {check.exception}, not the built-in "
+            f"one: raise {check.exception} itself, or a subclass of it")
 
 
 def _reference_raised(reference, probe_id, check):
@@ -260,7 +279,7 @@ def _reference_raised(reference, probe_id, check):
         raised = reference.raised(probe_id)
     except Mismatch as exc:
         raise ReferenceFailed(f"the reference solution failed on {probe_id}: {exc}") from exc
-    if raised is None or check.exception not in raised[0]:
+    if raised is None or _builtin_name(check) not in raised[0]:
         got = "returned a result" if raised is None else f"raised {raised[1]}"
         raise ReferenceFailed(f"the reference solution should raise {check.exception} on {probe_id}, but it {got}")
 
