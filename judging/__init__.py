@@ -10,7 +10,10 @@ so that the site's grading, validation, `try_exercise` and the benches grade exa
     harness_file  the harness's source as a job receives it, and its digest
     compare     tensors compared as torch.testing.assert_close does, with messages that say where
     verdicts    each check's verdict from the student's and the reference's answers
-    api_check   static rules on the student's source
+    api_check   api rules on the student's source, and the run-time record of its calls
+    op_names    every name an operation is reachable by (ATen, torch's C namespaces, aliases)
+    op_aliases  torch's documented aliases, generated from its OpInfo database
+    tamper      the dynamic code that would defeat api rules, found in the source
     evaluation  evaluate(spec, solution_code, code, seed, backend): the entry point
     selftest    an exercise's alternatives and mistakes, graded on several seeds
     lints       authoring warnings (points earned without solving, tolerances tighter than the dtype)
