@@ -39,6 +39,8 @@ REFUSED = {
     "torch._C reached": "import torch\nwith torch._C.DisableTorchFunction():\n    pass",
     "torch._C aliased": "import torch as t\nt._C._set_torch_function_mode(None)",
     "torch._VF": "import torch\ntorch._VF.outer(a, b)",
+    "a private ATen operator": "import torch\ntorch.ops.aten._euclidean_dist(a, b)",
+    "native code": 'import torch\ntorch.ops.load_library("x.so")',
     "torch.jit compiles strings": 'import torch\ntorch.jit.CompilationUnit("def f(x): return x")',
     "a thread leaves the mode": "import threading",
     "another program": 'import os\nos.system("python3 x.py")',
