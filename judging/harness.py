@@ -17,6 +17,7 @@ import traceback
 
 import torch
 from torch.nn.modules.module import register_module_forward_hook
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.overrides import TorchFunctionMode
 
 # The student's files (several when a submission imports its own modules); `submission` is the entry.
@@ -143,9 +144,12 @@ def run_structure(target, probe):
 
 def run_train(target, probe):
     """Train, then predict on the training inputs and the held-out inputs: the judge computes the
-    loss and the held-out figures itself from these predictions."""
+    loss and the held-out figures itself from these predictions. The evidence that training took
+    place comes too: the returned model's parameters before their optimizer's first step and now,
+    the steps taken, and its predictions once its parameters are shaken."""
     # The code trains on copies, so that the model is evaluated on the inputs as they were sent.
-    returned = target(probe["x"].clone(), probe["y"].clone(), **probe["kwargs"])
+    with OptimizerRecorder() as optimizers:
+        returned = target(probe["x"].clone(), probe["y"].clone(), **probe["kwargs"])
     if not (isinstance(returned, tuple) and len(returned) == 2):
         raise TypeError("the training function must return (model, losses)")
     model, losses = returned
@@ -155,12 +159,70 @@ def run_train(target, probe):
     model.eval()
     # A model trained on a GPU (device: any) predicts there; the answers come back as CPU tensors.
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    x = probe["x"].to(device)
     with torch.no_grad():
-        return {
+        answer = {
             "losses": [float(loss) for loss in losses],
-            "train_predictions": model(probe["x"].to(device)),
+            "train_predictions": model(x),
             "holdout_predictions": model(probe["holdout_x"].to(device)),
+            **optimizers.evidence(model),
         }
+        answer["perturbed_predictions"] = perturbed_predictions(model, x, probe["seed"])
+    return answer
+
+
+class OptimizerRecorder:
+    """Every optimizer step taken while the code trains (torch.optim's global step hook): each
+    parameter it updates, as it was before its first step, and how many steps updated it."""
+
+    def __init__(self):
+        self.seen = {}  # id(parameter) -> [parameter, its value before the first step, steps]
+
+    def __enter__(self):
+        self.handle = register_optimizer_step_pre_hook(self.before_step)
+        return self
+
+    def __exit__(self, *exc_info):
+        self.handle.remove()
+
+    def before_step(self, optimizer, args, kwargs):
+        for group in optimizer.param_groups:
+            for parameter in group["params"]:
+                record = self.seen.get(id(parameter))
+                if record is None:  # the parameter itself is kept, so that its id names no other tensor later
+                    record = self.seen[id(parameter)] = [parameter, parameter.detach().clone(), 0]
+                record[2] += 1
+
+    def evidence(self, model):
+        initial, steps = {}, {}
+        for name, parameter in model.named_parameters():
+            record = self.seen.get(id(parameter))
+            if record is not None:
+                initial[name], steps[name] = record[1].cpu(), record[2]
+        return {"parameters": {name: p.detach().cpu().clone() for name, p in model.named_parameters()},
+                "initial_parameters": initial, "optimizer_steps": steps}
+
+
+# The noise on the parameters: each is multiplied by 1 + PARAMETER_NOISE * a standard normal draw, in
+# PERTURBATIONS draws (a tiny model's few parameters can cancel out in one).
+PARAMETER_NOISE, PERTURBATIONS = 0.5, 4
+
+
+def perturbed_predictions(model, x, seed):
+    """The model's predictions after each draw of noise on its trained parameters (drawn from the probe's
+    seed), stacked; the trained values are put back at the end."""
+    generator = torch.Generator().manual_seed(seed)
+    parameters = list(model.parameters())
+    saved = [parameter.detach().clone() for parameter in parameters]
+    draws = []
+    for _ in range(PERTURBATIONS):
+        for parameter, value in zip(parameters, saved):
+            noise = torch.randn(parameter.shape, generator=generator).to(parameter.device, parameter.dtype)
+            parameter.copy_(value * (1 + PARAMETER_NOISE * noise))
+        draws.append(model(x))
+    for parameter, value in zip(parameters, saved):
+        parameter.copy_(value)
+    return torch.stack(draws)
 
 
 def _is_float_tensor(value):

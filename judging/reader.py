@@ -36,6 +36,7 @@ from .spec import (
     DIGITS_SAMPLES,
     DTYPES,
     ENTRY_KINDS,
+    LOSSES_PER,
     PREDICATES,
     PYTHON_MAKERS,
     STATISTICS,
@@ -314,6 +315,7 @@ class SpecReader:
         check["min_holdout_accuracy"] = raw.get("min_holdout_accuracy") and self.number(
             raw, "min_holdout_accuracy", None, 0, 1)
         check["loss_must_decrease"] = raw.get("loss_must_decrease", True) is not False
+        check["losses_per"] = self.losses_per(raw, check["kwargs"])
         if not any(check[k] for k in ("max_final_loss", "max_holdout_mse", "min_holdout_accuracy")):
             self.problem(raw, "a training check needs max_final_loss, max_holdout_mse or min_holdout_accuracy")
         if check["min_holdout_accuracy"] and kind == "linear":
@@ -321,6 +323,26 @@ class SpecReader:
         if check["max_holdout_mse"] and kind == "digits":
             self.problem(raw, "max_holdout_mse needs numeric targets: the digits have class labels "
                               "(use min_holdout_accuracy)")
+
+    def losses_per(self, raw, kwargs):
+        """What one recorded loss stands for (epoch or step), which sets how many the curve must have:
+        it needs the epochs argument, and batch_size when an epoch has several steps."""
+        unit = raw.get("losses_per")
+        if unit is None:
+            return None
+        if unit not in LOSSES_PER:
+            self.problem(raw, f"'losses_per' must be one of {', '.join(LOSSES_PER)}, got {unit!r}")
+            return None
+        for key in ("epochs", "batch_size"):
+            value = kwargs.get(key, 1)
+            if type(value) is not int or value < 1:
+                self.problem(raw, f"'losses_per' counts the losses from the args: '{key}' must be a positive "
+                                  f"integer, got {value!r}")
+                return None
+        if "epochs" not in kwargs:
+            self.problem(raw, "'losses_per' counts the losses from the args: they need 'epochs'")
+            return None
+        return unit
 
     def digits_data(self, data):
         """n training images of the digits, a fraction `label_noise` of their labels replaced by random

@@ -12,6 +12,7 @@ vocabulary: the reader, the probes and the judges all take them from here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar, Union
 
@@ -35,6 +36,8 @@ DATASETS = {"linear": {"weight": 1.0, "bias": 1.0}, "blobs": {"separation": 1.0,
 PER_FEATURE_PARAMETERS = ("weight", "centre")
 DEFAULT_LOSSES = {"linear": "mse", "blobs": "bce", "digits": "cross_entropy"}
 TRAINING_LOSSES = ("mse", "bce", "bce_with_logits", "cross_entropy")
+# What one value of a training function's recorded losses stands for: an epoch, or an optimizer step.
+LOSSES_PER = ("epoch", "step")
 # The losses that need 0/1 labels (blobs) and the one that needs class indices (digits).
 BINARY_LOSSES = ("bce", "bce_with_logits")
 DIGITS_SAMPLES, DIGITS_CLASSES = 1797, 10
@@ -395,7 +398,8 @@ class Holdout:
 @dataclass(frozen=True, kw_only=True)
 class TrainingCheck(Check):
     """The training entry, called on data drawn here, returns a model whose loss and held-out
-    figures the trusted side computes itself."""
+    figures the trusted side computes itself, with the harness's records that an optimizer trained
+    it; `losses_per` (epoch or step) sets how many losses its curve must have."""
 
     kind: ClassVar[str] = "training"
     data: Dataset
@@ -406,6 +410,23 @@ class TrainingCheck(Check):
     max_holdout_mse: Number | None = None
     min_holdout_accuracy: Number | None = None
     loss_must_decrease: bool = True
+    losses_per: str | None = None
+
+    def __post_init__(self):
+        if self.losses_per is not None and (self.losses_per not in LOSSES_PER
+                                            or type(self.kwargs.get("epochs")) is not int):
+            raise ValueError(f"losses per {self.losses_per!r} need epoch or step, and an integer epochs argument")
+
+    @property
+    def curve_length(self) -> int | None:
+        """How many losses the prompt asks for: one per epoch, or one per optimizer step (an epoch is
+        ceil(n / batch_size) steps, one without a batch_size); None when the check does not say."""
+        if self.losses_per is None:
+            return None
+        epochs, batch_size = self.kwargs["epochs"], self.kwargs.get("batch_size")
+        if self.losses_per == "epoch" or batch_size is None:
+            return epochs
+        return epochs * math.ceil(self.data.n / batch_size)
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ def judge_check(plan: CheckPlan, student: Answers, reference: Answers, source: s
         outcome = Outcome(*check_api_files(source, check, student.called_names))
     else:
         try:
+            if check.kind == "training":
+                _check_untampered(source)
             outcome = _JUDGES[check.kind](plan, student, reference)
         except Mismatch as exc:
             outcome = Outcome(False, str(exc))
@@ -341,7 +343,7 @@ def _judge_structure(plan, student, reference):
     return Outcome(True, f"Structure matches: {shown}output {structure_of(expected.get('output'))}.")
 
 
-def _losses(answer):
+def _losses(answer, check):
     losses = answer.get("losses")
     if type(losses) is not list or not losses or not all(type(v) is float for v in losses):
         raise Mismatch("the training function must return a non-empty list of losses as its second value")
@@ -349,6 +351,12 @@ def _losses(answer):
         raise Mismatch("the loss history is too long (more than 100000 values)")
     if not all(math.isfinite(v) for v in losses):
         raise Mismatch("the loss history contains NaN or infinity: the training diverged")
+    expected = check.curve_length
+    if expected is not None and len(losses) != expected:
+        steps = (f" and batch_size={check.kwargs['batch_size']} on {check.data.n} training examples"
+                 if check.losses_per == "step" and "batch_size" in check.kwargs else "")
+        raise Mismatch(f"the training function must return one loss per {check.losses_per}: {expected} values "
+                       f"for epochs={check.kwargs['epochs']}{steps}, got {len(losses)}")
     return losses
 
 
@@ -400,13 +408,17 @@ def _recorded_curve(losses, training_loss, loss):
 
 def _judge_training(plan, student, reference):
     """Judge on the trusted side's own figures: the training loss and the held-out metrics are computed
-    here from the model's predictions; the recorded losses only have to agree with them."""
+    here from the model's predictions; the recorded losses only have to agree with them, and the
+    evidence that the model was trained (_check_trained) must hold."""
     check, loss = plan.check, plan.check.loss
     probe_id = plan.probe_ids[0]
     expected = _reference_answer(reference, probe_id)
-    history = {"reference": _losses(expected)}
+    try:
+        history = {"reference": _losses(expected, check)}
+    except Mismatch as exc:
+        raise ReferenceFailed(f"the reference solution's losses on {probe_id}: {exc}") from exc
     got = student.answer(probe_id)
-    losses = _losses(got)
+    losses = _losses(got, check)
     history["student"] = losses
     history["threshold"] = check.max_final_loss
     # Class indices stay integers for the cross-entropy; 0/1 labels and targets are compared as floats.
@@ -414,6 +426,7 @@ def _judge_training(plan, student, reference):
                           for key in ("train_y", "holdout_y"))
     predictions = _predictions(got, "train_predictions", train_y, "on the training inputs", loss)
     holdout_predictions = _predictions(got, "holdout_predictions", holdout_y, "on the held-out inputs", loss)
+    _check_trained(got, predictions, loss)
     training_loss = float(TRAINING_LOSSES[loss][1](predictions, train_y))
     findings, failures = [], []
     if check.loss_must_decrease:
@@ -437,6 +450,81 @@ def _judge_training(plan, student, reference):
         reached = f" Reached: {'; '.join(findings)}." if findings else ""
         return Outcome(False, f"Training did not reach the target: {'; '.join(failures)}.{reached}", history)
     return Outcome(True, f"Training reached the target: {'; '.join(findings)}.", history)
+
+
+# How far the returned model's parameters must have moved from where their optimizer found them (the
+# norm of the change over the norm of the start), and how much noise on the parameters (each multiplied
+# by 1 + 0.1 z by the harness, in several draws) must move the predictions in the draw that moves them
+# most (the root mean square of the change over the spread of the predictions; for probabilities, of
+# their logits). The honest loops measured (the bundled exercises' solutions and alternatives, and the
+# SGD, Adam and AdamW loops of tests/grader/test_training_evidence.py, 4 seeds each) moved their
+# parameters by 0.47 or more (early stopping) and their predictions by 0.22 or more.
+MIN_PARAMETER_MOVEMENT = 0.01
+MIN_PREDICTION_SENSITIVITY = 0.01
+MAX_PARAMETER_TENSORS = 10_000
+
+
+def _check_trained(answer, predictions, loss):
+    """Raise Mismatch unless the answer shows that the returned model is a network that an optimizer
+    trained: its parameters were given to an optimizer, steps were taken and moved them, and its
+    predictions depend on them. The harness's records are claims: malformed means missing, and the
+    code that could rewrite them is refused by the api rules (judging.tamper)."""
+    final = _parameter_tensors(answer, "parameters")
+    if not final:
+        raise Mismatch("the returned model has no parameters: a lookup of the training data or a fixed rule is "
+                       "not a trained network (train an nn.Module's parameters with torch.optim)")
+    initial = _parameter_tensors(answer, "initial_parameters")
+    steps = answer.get("optimizer_steps")
+    steps = steps if type(steps) is dict else {}
+    untrained = sorted(name for name, tensor in final.items() if not (
+        name in initial and initial[name].shape == tensor.shape and type(steps.get(name)) is int
+        and steps[name] >= 1))
+    if untrained:
+        more = f" (and {len(untrained) - 1} more)" if len(untrained) > 1 else ""
+        raise Mismatch(f"the returned model's parameter {untrained[0]}{more} was never updated by an optimizer's "
+                       f"step(): train the model you return with a torch.optim optimizer")
+    start = torch.cat([initial[name].double().flatten() for name in final])
+    change = torch.cat([(final[name].double() - initial[name].double()).flatten() for name in final])
+    if not (torch.isfinite(start).all() and torch.isfinite(change).all()):
+        raise Mismatch("the returned model's parameters are NaN or infinite")
+    if float(change.norm()) <= MIN_PARAMETER_MOVEMENT * float(start.norm()):
+        raise Mismatch(f"training barely moved the model's parameters from where the optimizer found them (by "
+                       f"{float(change.norm()):.3g}, {float(start.norm()):.3g} at the first step): the optimizer's "
+                       f"steps must train the model")
+    perturbed = answer.get("perturbed_predictions")
+    if type(perturbed) is not torch.Tensor or perturbed.dim() < 1 or perturbed.shape[1:] != predictions.shape:
+        raise Mismatch("the grader could not read the model's predictions with noise on its parameters (got "
+                       f"{describe(perturbed)})")
+    perturbed = perturbed.double()
+    if loss == "bce":  # probabilities: compared as the logits they come from
+        predictions, perturbed = (torch.logit(p, eps=1e-6) for p in (predictions, perturbed))
+    spread = float((predictions - predictions.mean()).pow(2).mean().sqrt())
+    moved = float(max(((draw - predictions).pow(2).mean().sqrt() for draw in perturbed), default=0.0))
+    if not moved > MIN_PREDICTION_SENSITIVITY * spread:
+        raise Mismatch("the returned model's predictions hardly depend on its parameters (noise on every "
+                       f"parameter moved them by {moved:.3g} at most, for a spread of {spread:.3g}): a lookup of the "
+                       "training data, or layers the model does not use, are not a trained network")
+
+
+def _check_untampered(source):
+    """Raise Mismatch at the first construct of the student's files that could rewrite the harness's records
+    of the training (judging.tamper): without them, nothing shows that the model was trained."""
+    files = {"": source} if isinstance(source, str) else source
+    for name, text in sorted(files.items()):
+        for finding in find_tampering(text):
+            where = f"{name}, line {finding.line}" if name else f"line {finding.line}"
+            raise Mismatch(f"{where}: {finding.message}, so the grader's records of your training could not be "
+                           f"trusted (they show that the model you return was trained)")
+
+
+def _parameter_tensors(answer, key):
+    """{name: tensor} of floating-point tensors, or {} when the record is missing or malformed."""
+    tensors = answer.get(key)
+    if type(tensors) is not dict or len(tensors) > MAX_PARAMETER_TENSORS or not all(
+            type(name) is str and type(tensor) is torch.Tensor and tensor.is_floating_point()
+            for name, tensor in tensors.items()):
+        return {}
+    return tensors
 
 
 def _predicted_classes(predictions, loss):

@@ -25,8 +25,11 @@ checks:
 
 
 def answers(losses, train_logits, holdout_logits):
+    # With the records of a network an optimizer trained (those rules: tests/grader/test_training_claims.py).
+    trained = {"parameters": {"weight": torch.ones(2)}, "initial_parameters": {"weight": torch.zeros(2)},
+               "optimizer_steps": {"weight": 1}, "perturbed_predictions": (1.5 * train_logits)[None]}
     return RunAnswers({"probes": {"0.train": {"ok": True, "losses": losses, "train_predictions": train_logits,
-                                              "holdout_predictions": holdout_logits}}})
+                                              "holdout_predictions": holdout_logits, **trained}}})
 
 
 def one_hot_logits(labels, scale=10.0):

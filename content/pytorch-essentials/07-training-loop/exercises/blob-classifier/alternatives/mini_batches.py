@@ -8,7 +8,7 @@ def train(x, y, epochs=300, lr=0.05):
     loss_fn = nn.BCEWithLogitsLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr / 5)
     losses = []
-    for _ in range(epochs // 3):
+    for _ in range(epochs):
         order = torch.randperm(len(x))
         total = 0.0
         for batch in order.split(64):
