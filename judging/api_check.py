@@ -36,8 +36,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-import torch
-
 from .op_names import bindings, resolved, same_object, spellings
 from .spec import ApiCheck, KeywordRule
 
@@ -304,6 +302,8 @@ def _recordable(name: str, method: bool) -> bool:
     """Whether the harness's record shows this name when it runs: an overridable torch function or
     tensor method (torch.overrides), or an nn.Module class (its forward). A method whose receiver may
     be a module as well as a tensor (`x.to(device)`, `model.to(device)`) is judged from the source."""
+    import torch  # here: the web process reads specs through judging.reader, which imports this module
+
     if method and hasattr(torch.nn.Module, name.rpartition(".")[2]):
         return False
     value = resolved(name)
@@ -314,6 +314,8 @@ def _recordable(name: str, method: bool) -> bool:
 
 @lru_cache(maxsize=1)
 def _overridable() -> frozenset:
+    import torch
+
     return frozenset(torch.overrides.get_testing_overrides())
 
 

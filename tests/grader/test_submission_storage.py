@@ -20,14 +20,13 @@ from tests.grader.factories import OUTER_SOLUTION, OUTER_SPEC, make_exercise
 
 pytestmark = pytest.mark.usefixtures("grading_backend")
 
+# Written through os, not sys: the exercise's api check refuses `import sys` (judging.tamper).
 NUL_AND_BAD_BYTES = OUTER_SOLUTION + r"""
-import sys
-print("before\0after")
-sys.stdout.flush()
-sys.stdout.buffer.write(b"bad utf-8: \xff\xfe\xc3(\n")
-sys.stdout.buffer.write(b"\0\xff" * 4096)
-sys.stdout.flush()
-sys.stderr.write("err\0or\n")
+import os
+print("before\0after", flush=True)
+os.write(1, b"bad utf-8: \xff\xfe\xc3(\n")
+os.write(1, b"\0\xff" * 4096)
+os.write(2, b"err\0or\n")
 """
 
 RAISES_NUL_AND_SURROGATE = r"""
