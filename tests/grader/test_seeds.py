@@ -21,11 +21,15 @@ from torch import nn
 
 def train(x, y, epochs=200, lr=0.1):
     model = nn.Linear(1, 1)
+    line = torch.tensor([{weight!r}, {bias!r}])
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(epochs):  # an optimizer steps the parameters to the hard-coded line, not to the data's
+        optimizer.zero_grad()
+        ((torch.cat([model.weight.flatten(), model.bias]) - line) ** 2).sum().backward()
+        optimizer.step()
     with torch.no_grad():
-        model.weight.fill_({weight!r})
-        model.bias.fill_({bias!r})
         loss = nn.functional.mse_loss(model(x), y).item()
-    return model, [loss + 1.0, loss]
+    return model, [loss + 1.0] * (epochs - 1) + [loss]
 """
 
 
