@@ -173,12 +173,8 @@ def _literal(node: ast.expr | None) -> object:
         return NOT_LITERAL
 
 
-def used_names(source_tree: ast.Module) -> list[Use]:
-    """Every name the code uses, in source order."""
-    return _resolved(source_tree).uses
-
-
-def _resolved(source_tree: ast.Module) -> _NameResolver:
+def resolve_names(source_tree: ast.Module) -> _NameResolver:
+    """The names the code uses (`.uses`, in source order) and its calls (`.calls`)."""
     resolver = _NameResolver(source_tree)
     resolver.visit(source_tree)
     resolver.uses.sort(key=lambda use: use.line)
@@ -240,7 +236,7 @@ def check_api(source: str, check: ApiCheck, called: Collection[str] | None = Non
         tree = ast.parse(source)
     except SyntaxError as exc:
         return False, f"line {exc.lineno}: your code could not be read as Python ({exc.msg})"
-    resolver = _resolved(tree)
+    resolver = resolve_names(tree)
     uses = resolver.uses
     problems = []
     for rule in forbid:
@@ -320,22 +316,24 @@ def _overridable() -> frozenset:
 
 
 def keyword_problems(rules: tuple[KeywordRule, ...], resolver: _NameResolver) -> list[str]:
-    """A call of a rule's function that does not pass its keyword as its literal value, and any
-    reference to the function other than as the callee of a call (`loader = torch.load`,
-    `functools.partial(torch.load, ...)`, `torch.load.__call__`), whose calls the check cannot see."""
-    problems = []
-    for rule in rules:
-        for use in resolver.uses:
-            parts = use.name.split(".")
-            reached = any(matches(rule.function, ".".join(parts[:end])) for end in range(2, len(parts) + 1))
-            if reached and not use.imported and not (use.called and matches(rule.function, use.name)):
-                problems.append(f"line {use.line}: refers to `{rule.function}` other than by calling it "
-                                f"(`{use.name}`), so this exercise cannot check that every call passes "
-                                f"{rule.keyword}={rule.value!r}")
-        for call in resolver.calls:
-            if any(matches(rule.function, name) for name in call.names):
-                given = _literal(call.keywords.get(rule.keyword))
-                if not (type(given) is type(rule.value) and given == rule.value):
-                    problems.append(f"line {call.line}: calls `{rule.function}` without {rule.keyword}={rule.value!r}, "
-                                    f"which this exercise requires")
-    return problems
+    return [f"line {line}: {what}, which this exercise requires"
+            for rule in rules for line, what in keyword_violations(rule, resolver)]
+
+
+def keyword_violations(rule: KeywordRule, resolver: _NameResolver) -> list[tuple[int, str]]:
+    """(line, what) for each call of the rule's function that does not pass its keyword as its literal
+    value, and each reference to the function other than as the callee of a call (`loader = torch.load`,
+    `functools.partial(torch.load, ...)`, `torch.load.__call__`), whose calls no check can see."""
+    found = []
+    for use in resolver.uses:
+        parts = use.name.split(".")
+        reached = any(matches(rule.function, ".".join(parts[:end])) for end in range(2, len(parts) + 1))
+        if reached and not use.imported and not (use.called and matches(rule.function, use.name)):
+            found.append((use.line, f"refers to `{rule.function}` other than by calling it (`{use.name}`), so no "
+                                    f"check can see that its calls pass {rule.keyword}={rule.value!r}"))
+    for call in resolver.calls:
+        if any(matches(rule.function, name) for name in call.names):
+            given = _literal(call.keywords.get(rule.keyword))
+            if not (type(given) is type(rule.value) and given == rule.value):
+                found.append((call.line, f"calls `{rule.function}` without {rule.keyword}={rule.value!r}"))
+    return found

@@ -11,9 +11,10 @@ guessing intent, and honest solutions of the bundled exercises use none of it.
 
 - Code that runs text the check never read: `exec`, `eval`, `compile`, `__import__`, `breakpoint`,
   and the modules that load or run code (`importlib`, `runpy`, `code`, `codeop`, `marshal`,
-  `pickle`, `torch.jit`, `torch.compile`, `torch.package`, `torch.hub`, ...). Processes and
-  threads (`subprocess`, `multiprocessing`, `threading`, `os.system`, `os.fork`...) run code where
-  the recorder is not (a thread does not inherit torch's function mode).
+  `pickle`, `torch.jit`, `torch.compile`, `torch.package`, `torch.hub`, ...), and `torch.load` other
+  than called directly with `weights_only=True` (it would unpickle, and unpickling calls any
+  function). Processes and threads (`subprocess`, `multiprocessing`, `threading`, `os.system`,
+  `os.fork`...) run code where the recorder is not (a thread does not inherit torch's function mode).
 - The interpreter's and the harness's state: `sys`, `gc`, `inspect`, `ctypes`, `builtins`,
   `types`, `__main__` (where the harness lives), `sandbox`, `globals()`, `vars()`, `locals()`,
   and the attributes that lead to globals, code, frames or every class (`__dict__`,
@@ -36,7 +37,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .api_check import used_names
+from .api_check import keyword_violations, resolve_names
+from .spec import KeywordRule
 
 # Modules (and everything under them) that run code, reach interpreter state or the recorder.
 REFUSED_MODULES = {
@@ -48,6 +50,11 @@ REFUSED_MODULES = {
     "pickle": "can call any function while it loads",
     "copyreg": "registers functions that pickling calls",
     "shelve": "unpickles",
+    "dill": "can call any function while it loads",
+    "cloudpickle": "can call any function while it loads",
+    "joblib": "unpickles",
+    "numpy.load": "can unpickle, which calls any function",
+    "pandas.read_pickle": "unpickles",
     "sys": "reaches the interpreter's modules and frames",
     "inspect": "reaches frames and the harness's state",
     "gc": "reaches every object of the process, the harness's included",
@@ -96,6 +103,8 @@ REFUSED_BUILTINS = {
     "__builtins__": "replaces Python's own functions",
 }
 DYNAMIC_ATTRIBUTES = ("getattr", "hasattr", "setattr", "delattr")
+# torch.load unpickles unless told weights_only=True, and unpickling can call any function (exec included).
+UNPICKLING = KeywordRule(function="torch.load", keyword="weights_only", value=True)
 # Attributes that lead to namespaces, code, frames or every class of the process.
 REFUSED_ATTRIBUTES = frozenset({
     "__dict__", "__globals__", "__code__", "__builtins__", "__subclasses__", "__class__", "__bases__",
@@ -125,8 +134,10 @@ def find_tampering(source: str) -> list[Tampering]:
 
 
 def _refused_names(tree: ast.Module, nodes: list[ast.AST]) -> list[Tampering]:
-    found = []
-    for use in used_names(tree):
+    resolver = resolve_names(tree)
+    found = [Tampering(line, f"{what}: without it torch.load unpickles, which can call any function")
+             for line, what in keyword_violations(UNPICKLING, resolver)]
+    for use in resolver.uses:
         parts = use.name.split(".")
         if use.method:
             if parts[-1] in REFUSED_ATTRIBUTES:

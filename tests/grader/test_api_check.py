@@ -177,5 +177,7 @@ class ApiCheckHintTestCase(SimpleTestCase):
                     for code in (unsafe, HINTED_SOLUTION + "\n")]
         self.assertEqual(outcomes[0]["Loads with weights_only=True"],
                          "line 8: calls `torch.load` without weights_only=True, which this exercise requires\n"
+                         "line 8: calls `torch.load` without weights_only=True: without it torch.load unpickles, which "
+                         "can call any function, so this exercise's api rules could not be enforced\n"
                          "Hint: Pass weights_only=True to torch.load.")
         self.assertNotIn("Hint", outcomes[1]["Loads with weights_only=True"])

@@ -41,6 +41,10 @@ REFUSED = {
     "torch._VF": "import torch\ntorch._VF.outer(a, b)",
     "a private ATen operator": "import torch\ntorch.ops.aten._euclidean_dist(a, b)",
     "native code": 'import torch\ntorch.ops.load_library("x.so")',
+    "unpickling": "import torch\ntorch.load(buf)",
+    "unpickling on request": "import torch\ntorch.load(buf, weights_only=False)",
+    "unpickling through an alias": "import torch\nload = torch.load\nload(buf, weights_only=True)",
+    "numpy's unpickling": "import numpy as np\nnp.load(f, allow_pickle=True)",
     "torch.jit compiles strings": 'import torch\ntorch.jit.CompilationUnit("def f(x): return x")',
     "a thread leaves the mode": "import threading",
     "another program": 'import os\nos.system("python3 x.py")',
@@ -115,7 +119,7 @@ def train(x, y):
         opt.step()
     grid = torch.zeros(3, 3)
     grid[torch.arange(3), 0] = 1.0
-    return model, [float(loss)], torch.ops.aten.mul(grid, 2)
+    return model, [float(loss)], torch.ops.aten.mul(grid, 2), torch.load(buffer, weights_only=True)
 """
 
 
