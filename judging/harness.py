@@ -255,8 +255,9 @@ def answer(target, entry, probe):
 DISPATCH_FILES = (torch.overrides.__file__, torch._ops.__file__)
 # Code that is not the student's: the interpreter's and the installed packages' files, this harness
 # ("<main>"), frozen modules, and the exercise's own files next to the student's.
-LIBRARY_DIRS = tuple(os.path.join(path, "")
-                     for path in {*sysconfig.get_paths().values(), os.path.dirname(torch.__file__)})
+LIBRARY_DIRS = tuple({os.path.join(path, "") for path in (
+    *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    os.path.dirname(torch.__file__))})
 WORK_DIR = os.getcwd()
 
 
