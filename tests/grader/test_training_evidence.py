@@ -239,13 +239,13 @@ def test_honest_loops_get_full_marks_on_every_seed(grading_backend, exercise, co
 PLANE_SPEC = """
 title: Fit a plane
 entry: {training: train}
-limits: {wall_s: 30, memory_mb: 1024}
+limits: {wall_s: 120, cpu_s: 60, memory_mb: 1024}
 checks:
   - kind: training
     name: Fits the plane
     points: 1
     data: {kind: linear, weight: [-3, 3], bias: [-1, 1], features: 3, noise: 0.05, n: 256}
-    args: {epochs: 150, lr: LR, batch_size: 32}
+    args: {epochs: 100, lr: LR, batch_size: 32}
     losses_per: epoch
     holdout: {n: 200}
     max_final_loss: 0.02
@@ -292,7 +292,7 @@ DATA_LOADER = """
             total += loss.item() * len(batch_x)
         losses.append(total / len(x))
 """
-# Each optimizer with its learning rates on the whole batch (150 steps) and on mini-batches (1200 steps).
+# Each optimizer with its learning rates on the whole batch (100 steps) and on mini-batches (800 steps).
 OPTIMIZERS = {"sgd": ("torch.optim.SGD", 0.1, 0.1), "adam": ("torch.optim.Adam", 0.1, 0.02),
               "adamw": ("torch.optim.AdamW", 0.1, 0.02)}
 LOOPS = {"full-batch": FULL_BATCH, "mini-batches": MINI_BATCHES, "data-loader": DATA_LOADER}
