@@ -2,12 +2,13 @@
 slot of the same fork server, and costs that job no memory. Also the job's credentials, and the
 network namespace between two jobs running at once."""
 import threading
-import time
 import uuid
 
 import pytest
 
 from sandbox import IsolationUnavailable, Job, Limits, Status, create_backend
+
+from .conftest import LOADED_MACHINE_WALL_S, WAIT_FOR_RELEASE, release_the_waiting_job, wait_for_the_waiting_job
 
 # Every directory the job might write to: the mount points of its read-write mounts, every
 # directory below them (the job's own /proc and the sysfs excepted: not storage), and the places a
@@ -131,7 +132,7 @@ RESULT = {key: value.split() for key, value in (line.split(':', 1) for line in o
     assert status == {name: ["0000000000000000"] for name in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
 
 
-LISTENER = """
+LISTENER = WAIT_FOR_RELEASE + """
 import os, socket, time
 outcome = {}
 try:
@@ -149,8 +150,9 @@ probe = socket.socket(socket.AF_UNIX)
 probe.connect(INPUTS['abstract'])  # the listener really works: its own job can reach it
 unix.accept()[0].close()
 outcome['window'] = [time.time()]
+ready_to_wait()  # listening: the connector may start
 strangers = 0
-while time.time() < outcome['window'][0] + INPUTS['listen_s']:
+while not released:  # until the connector has finished
     try:
         unix.accept()[0].close()
         strangers += 1
@@ -182,11 +184,13 @@ RESULT = attempts
 def test_concurrent_jobs_cannot_reach_each_others_sockets(backend):
     names = {"abstract": f"\0tg-{uuid.uuid4().hex}", "port": 45123}
     listener = {}
+    limits = Limits(wall_s=LOADED_MACHINE_WALL_S)
     thread = threading.Thread(target=lambda: listener.setdefault("result", backend.run(
-        Job(main=LISTENER, inputs=dict(names, listen_s=6), limits=Limits(wall_s=30)))))
+        Job(main=LISTENER, inputs=names, limits=limits))))
     thread.start()
-    time.sleep(1.5)  # the listener's job has started; the window below proves the overlap
-    connector = backend.run(Job(main=CONNECTOR, inputs=dict(names, try_s=3), limits=Limits(wall_s=30)))
+    waiting = wait_for_the_waiting_job()
+    connector = backend.run(Job(main=CONNECTOR, inputs=dict(names, try_s=3), limits=limits))
+    release_the_waiting_job(waiting)
     thread.join()
     assert listener["result"].status == Status.OK, listener["result"].error
     assert connector.status == Status.OK, connector.error

@@ -13,9 +13,11 @@ from sandbox import IsolationUnavailable, Job, Limits, Status, cgroups, create_b
 from sandbox.supervisor import NO_GPU_MESSAGE, SERVER_STOPPED_MESSAGE
 from sandbox.wire import Unsupported
 
+from .conftest import LOADED_MACHINE_WALL_S
 from .test_wire import ALL_DTYPES, same_bits, special_tensor
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TORCH_JOB_LIMITS = Limits(wall_s=LOADED_MACHINE_WALL_S)  # bwrap imports torch in the job
 
 
 def test_correct_code_returns_its_value(backend):
@@ -71,7 +73,8 @@ def test_missing_RESULT_returns_none(backend):
 
 def test_tensors_of_every_dtype_cross_both_ways_bit_exactly(backend):
     tensors = {str(dtype): special_tensor(dtype) for dtype in ALL_DTYPES}
-    result = backend.run(Job(main="RESULT = {name: t.clone() for name, t in INPUTS.items()}", inputs=tensors))
+    result = backend.run(Job(main="RESULT = {name: t.clone() for name, t in INPUTS.items()}", inputs=tensors,
+                             limits=TORCH_JOB_LIMITS))
     assert result.status == Status.OK, result.error
     assert result.value.keys() == tensors.keys()
     for name, tensor in tensors.items():
@@ -80,16 +83,16 @@ def test_tensors_of_every_dtype_cross_both_ways_bit_exactly(backend):
 
 def test_autograd_result(backend):
     result = backend.run(Job(main="import torch\nx = torch.tensor([2.0, 3.0], requires_grad=True)\n"
-                                  "(x ** 2).sum().backward()\nRESULT = x.grad"))
-    assert result.status == Status.OK
+                                  "(x ** 2).sum().backward()\nRESULT = x.grad", limits=TORCH_JOB_LIMITS))
+    assert result.status == Status.OK, result.error
     assert torch.equal(result.value, torch.tensor([4.0, 6.0]))
 
 
 def test_tensor_subclass_and_objects_come_back_unsupported(backend):
     main = ("import torch\nclass Fake(torch.Tensor):\n    pass\n"
             "RESULT = [torch.ones(1).as_subclass(Fake), object(), lambda: 0, torch.ones(1)]")
-    result = backend.run(Job(main=main))
-    assert result.status == Status.OK
+    result = backend.run(Job(main=main, limits=TORCH_JOB_LIMITS))
+    assert result.status == Status.OK, result.error
     fake, plain_object, function, tensor = result.value
     assert (fake, plain_object, function) == (Unsupported("__main__.Fake"), Unsupported("object"),
                                               Unsupported("function"))
