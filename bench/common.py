@@ -1,6 +1,8 @@
 """What the benches share: a fresh PostgreSQL database of their own, and where the CPU time went."""
 
 import os
+import signal
+import subprocess
 
 import psycopg
 
@@ -18,6 +20,17 @@ def recreate_database(name, connect_timeout=5):
 def drop_database(name):
     with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def stop_group(process, timeout=30):
+    """Stop a process started in a session of its own, with everything it started (SIGTERM, then SIGKILL)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

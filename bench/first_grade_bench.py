@@ -18,7 +18,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from common import stop_group  # noqa: E402 - bench/ is the script's own folder
 
 ROOT = Path(__file__).resolve().parents[1]
 # Function exercises (chapter, exercise, a correct alternative: not the reference's own text), in the order submitted.
@@ -123,12 +124,7 @@ def main():
                 grade(browser, clone, chapter, slug, alternative, database, first_page if number == 0 else None,
                       args.max_seconds)
         finally:
-            os.killpg(serve.pid, signal.SIGTERM)
-            try:
-                serve.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(serve.pid, signal.SIGKILL)
-                serve.wait()
+            stop_group(serve)
             log.close()
 
 

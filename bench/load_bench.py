@@ -29,7 +29,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATABASE = "torchgrade_load"
 
-from common import CpuAccount, drop_database, recreate_database  # noqa: E402 - bench/ is the script's own folder
+from common import CpuAccount, drop_database, recreate_database, stop_group  # noqa: E402 - bench/ is the script's own folder
 
 from torchgrade.stats import percentile  # noqa: E402
 PORT = 8765
@@ -124,16 +123,6 @@ def start(command, log_name):
     log = open(ROOT / "var" / log_name, "w")
     return subprocess.Popen(command, cwd=ROOT, env=os.environ, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def main():
@@ -325,7 +314,7 @@ def main():
         print(arrival_cpu.report(len(ids), "submission sent"))
     finally:
         for process in processes:
-            stop(process)
+            stop_group(process)
         from django.db import connections
 
         connections.close_all()
