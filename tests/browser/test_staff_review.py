@@ -37,7 +37,7 @@ def setting(transactional_db):
 
 def test_an_instructor_validates_grades_and_overrides(page, browser, live_server, setting, workers, screenshot):
     exercise, alice = setting
-    workers("staff")
+    workers("staff", kinds=("cpu", "cpu-background"))  # gradings, and the validation (background work)
     base = live_server.url
     log_in(page, base, "ian")
 

@@ -1,6 +1,7 @@
 """The admins' queue page: an HTML page for browsers (JSON for tools) with the workers, the queues,
 the oldest waiting submission, latency percentiles and recent errors."""
 
+import re
 import time
 from datetime import timedelta
 from unittest import mock
@@ -127,5 +128,6 @@ class WaitingByTaskTests(BaseTestCase):
         self.assertGreaterEqual(rows["cpu-background", "validate_exercise"][1], 42)
         self.assertLess(rows["cpu-background", "fill_reference_pool"][1], 42)
         page = self.client.get("/staff/queue/", headers={"Accept": BROWSER}).content.decode()
-        self.assertInHTML("<tr><th scope=\"row\">cpu-background</th><td>validate_exercise</td><td>1</td>"
-                          f"<td>{rows['cpu-background', 'validate_exercise'][1]} s</td></tr>", page)
+        shown = re.search(r'<th scope="row">cpu-background</th><td>validate_exercise</td><td>1</td><td>([\d.]+) s</td>',
+                          page)
+        self.assertGreaterEqual(float(shown.group(1)), 42)
