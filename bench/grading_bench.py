@@ -104,7 +104,9 @@ def main():
     exercise.set_version(spec, EXERCISE_YAML, SOLUTION)
     users = [User.objects.create_user(f"student{i}") for i in range(max(args.burst, 1))]
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(broker_queue("cpu"))
+        for kind in ("cpu", "cpu-background"):
+            connection.default_channel.queue_purge(broker_queue(kind))
+    queues = f"{broker_queue('cpu')},{broker_queue('cpu-background')}"
     (ROOT / "var").mkdir(exist_ok=True)
 
     def start_worker(mode):
@@ -113,7 +115,8 @@ def main():
         log = open(ROOT / "var" / f"grading_bench_worker_{mode}.log", "w")
         env = {**os.environ, "GRADER_REFERENCE_POOL_SIZE": str(pool_size if mode == "after" else 0)}
         return log, subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", broker_queue("cpu"), "-n", "bench@%h",
+            # the pool's fills are background work: before the measurements, on the same worker here
+            [sys.executable, "-m", "celery", "-A", "torchgrade", "worker", "-Q", queues, "-n", "bench@%h",
              "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
