@@ -12,11 +12,12 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from . import grading, jobs, reference_pool, validation
-from judging.verdicts import ReferenceFailed
 from judging.evaluation import SandboxUnavailable
-from .jobs import queue_length
+from judging.verdicts import ReferenceFailed
 from torchgrade.queues import background_queue
+
+from . import grading, jobs, reference_pool, validation
+from .jobs import queue_length
 from .models import AuditEntry, ExerciseValidation, ExerciseVersion, RegradeBatch, Submission, WorkerHeartbeat
 from .runner import get_backend
 from .worker import WORKER_ID, connect_worker_signals
