@@ -3,7 +3,8 @@
 Besides the fields students see, an author edits the exercise.yaml text and the reference
 solution: a change to either is checked by the reader import uses and saved as a new version,
 whose validation is queued. Only an exercise whose current version passed validation may be
-published.
+published. The same page runs a mutation analysis of the current version (analysis app) and shows
+the latest one.
 """
 
 import json
@@ -16,10 +17,11 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from analysis.models import MutationAnalysis
 from courses.admin import CourseScopedAdmin, SourceText, unpublish
 from courses.loader import Problems, load_yaml
-
 from judging.reader import read_spec
+from judging.selftest import selftest_seeds
 
 from .content import check_python, set_top_level
 from .models import Exercise, ExerciseValidation
@@ -145,7 +147,7 @@ class ExerciseAdmin(CourseScopedAdmin):
     list_filter = [("chapter__course", admin.RelatedOnlyFieldListFilter), "published", "retired"]
     list_select_related = ["chapter__course", "current_version"]
     search_fields = ["title", "slug"]
-    readonly_fields = ["current_version", "validation"]
+    readonly_fields = ["current_version", "validation", "mutation_analysis"]
     actions = ["publish", unpublish, "validate"]
     fieldsets = [
         (None, {"fields": ["chapter", "slug", "position", "title", "prompt", "starter_code"]}),
@@ -155,6 +157,11 @@ class ExerciseAdmin(CourseScopedAdmin):
             "description": "Changing either saves a new version of the exercise and queues its validation.",
         }),
         ("Publishing", {"fields": ["published", "retired", "current_version", "validation"]}),
+        ("Mutation analysis", {
+            "fields": ["mutation_analysis"],
+            "description": "Small faults put into the reference solution, each graded on several seeds: a fault "
+                           "that keeps full marks is a mistake no check tells apart from the solution.",
+        }),
     ]
 
     @admin.display(description="version")
@@ -173,6 +180,15 @@ class ExerciseAdmin(CourseScopedAdmin):
             "current_version": exercise.current_version if exercise.pk else None,
         })
 
+    @admin.display(description="Latest analysis")
+    def mutation_analysis(self, exercise):
+        analysis = (MutationAnalysis.objects.filter(version__exercise=exercise).select_related("version").first()
+                    if exercise.pk else None)
+        return render_to_string("analysis/mutation_analysis.html", {
+            "analysis": analysis, "report": analysis.report if analysis else None,
+            "current_version": exercise.current_version if exercise.pk else None,
+        })
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if form.new_version:
@@ -183,13 +199,24 @@ class ExerciseAdmin(CourseScopedAdmin):
 
     def get_urls(self):
         validate = self.admin_site.admin_view(require_POST(self.validate_view))
-        return [path("<path:object_id>/validate/", validate, name="grader_exercise_validate"), *super().get_urls()]
+        analyse = self.admin_site.admin_view(require_POST(self.analyse_mutants_view))
+        return [path("<path:object_id>/validate/", validate, name="grader_exercise_validate"),
+                path("<path:object_id>/mutants/", analyse, name="grader_exercise_mutants"), *super().get_urls()]
 
     def validate_view(self, request, object_id):
         exercise = self.get_object(request, object_id)
         if exercise is None:  # get_object sees only the instructor's own courses
             raise Http404("No such exercise")
         self.validate(request, Exercise.objects.filter(pk=exercise.pk))
+        return redirect("admin:grader_exercise_change", exercise.pk)
+
+    def analyse_mutants_view(self, request, object_id):
+        exercise = self.get_object(request, object_id)
+        if exercise is None:  # get_object sees only the instructor's own courses
+            raise Http404("No such exercise")
+        MutationAnalysis.request(exercise, selftest_seeds(), request.user)
+        self.message_user(request, "Mutation analysis queued: it runs in the background, a few mutants at a time, "
+                                   "and its results appear below as they come.")
         return redirect("admin:grader_exercise_change", exercise.pk)
 
     @admin.action(description="Validate the selected %(verbose_name_plural)s")

@@ -17,11 +17,11 @@ _lock = threading.Lock()
 _backend = None
 
 
-def new_backend(slots: int | None = None):
+def new_backend(slots: int | None = None, cpu_shares: int | None = None):
     """A sandbox as the grader runs one: the configured kind, with the graded data sets hidden."""
     return sandbox.create_backend(kind=settings.SANDBOX_BACKEND, slots=slots or settings.SANDBOX_SLOTS,
                                   hidden_paths=[str(path) for path in HIDDEN_FROM_JOBS],
-                                  cpu_shares=settings.SANDBOX_CPU_SHARES)
+                                  cpu_shares=cpu_shares or settings.SANDBOX_CPU_SHARES)
 
 
 def get_backend():

@@ -17,6 +17,7 @@ so that the site's grading, validation, `try_exercise` and the benches grade exa
     evaluation  evaluate(spec, solution_code, code, seed, backend): the entry point
     selftest    an exercise's alternatives and mistakes, graded on several seeds
     lints       authoring warnings (points earned without solving, tolerances tighter than the dtype)
+    mutation    mutants of the reference solution graded like submissions: the faults no check catches
 
 Trust: everything here but `harness` runs on the trusted side and reads what a sandbox job
 returned as a claim: validated, compared with the reference's answers or recomputed from data

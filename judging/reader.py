@@ -123,7 +123,26 @@ class SpecReader:
                                               integer=True),
             },
             "checks": checks,
+            "equivalent_mutants": self.equivalent_mutants(data),
         }
+
+    def equivalent_mutants(self, data):
+        """`equivalent_mutants: [{mutant: "12: x.sum() -> x.mean()", reason: ...}]`: mutants of the
+        solution (judging.mutation) that no correct check could tell apart, each with its reason."""
+        raw = data.get("equivalent_mutants", [])
+        marks = {}
+        if not isinstance(raw, list):
+            self.problem(data, "'equivalent_mutants' must be a list of {mutant: ..., reason: ...}")
+            return marks
+        for item in raw:
+            if not isinstance(item, dict) or set(item) != {"mutant", "reason"}:
+                self.problem(item if isinstance(item, dict) else data,
+                             "each equivalent mutant is {mutant: \"LINE: change\", reason: why no check can tell it apart}")
+                continue
+            mutant, reason = self.text(item, "mutant"), self.text(item, "reason")
+            if mutant and reason:
+                marks[mutant] = reason
+        return marks
 
     def entry(self, raw, data):
         if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in ENTRY_KINDS:

@@ -499,6 +499,8 @@ class ExerciseSpec:
     attempts: Attempts = Attempts()
     provided: dict[str, str] = field(default_factory=dict)
     selftests: dict[str, str] = field(default_factory=dict)
+    # Mutants of the solution (judging.mutation, by key "LINE: change") marked equivalent -> the reason.
+    equivalent_mutants: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.device not in DEVICES:
@@ -521,6 +523,7 @@ class ExerciseSpec:
             entry=Entry(**data["entry"]), limits=Limits(**data["limits"]), attempts=Attempts(**data["attempts"]),
             checks=tuple(map(check_from_json, data["checks"])),
             provided=data.get("provided", {}), selftests=data.get("selftests", {}),
+            equivalent_mutants=data.get("equivalent_mutants", {}),
         )
 
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from analysis.runs import print_report
 from courses.loader import CourseFolderInvalid, parse_course
 from grader.validation import validate
 from judging.lints import lint_spec
@@ -13,8 +14,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("folder")
         parser.add_argument("--exercise", help="only the exercise with this slug")
+        parser.add_argument("--mutants", action="store_true",
+                            help="also run each exercise's mutation analysis (mutate_exercise) and print its score")
 
-    def handle(self, folder, exercise=None, **options):
+    def handle(self, folder, exercise=None, mutants=False, **options):
         try:
             course = parse_course(folder)
         except CourseFolderInvalid as exc:
@@ -38,5 +41,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"FAIL  {name}: " + "\n      ".join(result.problems))
                 for warning in lint_spec(data.spec):
                     self.stdout.write(f"warn  {name}: {warning}")
+                if mutants:
+                    print_report(data.spec, data.solution, 3, label=f"{folder}/solution.py",
+                                 write=lambda line: self.stdout.write(f"mutant {name}: {line}"))
         if failed:
             raise CommandError(f"{failed} exercise(s) failed validation")
