@@ -38,3 +38,11 @@ def test_a_mistake_that_keeps_full_marks_fails_validation_and_names_its_file(tmp
     assert failure == "1 exercise(s) failed validation"
     assert (f'{course / EXERCISE}/mistakes/not_a_mistake.py: expected to fail check "Matches the reference on '
             'the examples", but it passed (score 10/10)') in output
+
+
+def test_with_mutants_it_prints_each_exercises_mutation_score():
+    out = StringIO()
+    call_command("validate_course", str(settings.COURSE_CONTENT_DIR / "pytorch-essentials"), "--exercise",
+                 "column-grid", "--mutants", stdout=out)
+    assert out.getvalue().splitlines()[-1] == (
+        "mutant tensors/column-grid: mutation score 100%: 2 of 2 mutants killed, on 3 seeds")
