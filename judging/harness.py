@@ -83,7 +83,26 @@ def build_module(cls, probe):
 
 
 def run_call(target, probe):
-    return {"output": target(*probe["args"])}
+    return with_gradient_tracking({"output": target(*probe["args"])})
+
+
+def with_gradient_tracking(result):
+    """The answer, with whether each tensor of its output (in the order of the judge's tensor_leaves)
+    still tracks gradients: the wire sends tensors' values only."""
+    flags = []
+
+    def visit(value):
+        if type(value) is torch.Tensor:
+            flags.append(value.requires_grad)
+        elif type(value) in (tuple, list):
+            for item in value:
+                visit(item)
+        elif type(value) is dict:
+            for item in value.values():
+                visit(item)
+
+    visit(result["output"])
+    return {**result, "output_requires_grad": flags}
 
 
 def run_sample(target, probe, kind):
@@ -101,7 +120,7 @@ def run_sample(target, probe, kind):
 
 
 def run_forward(target, probe):
-    return {"output": build_module(target, probe)(*probe["args"])}
+    return with_gradient_tracking({"output": build_module(target, probe)(*probe["args"])})
 
 
 def run_grad(target, probe, kind):

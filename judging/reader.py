@@ -175,6 +175,9 @@ class SpecReader:
         check["broadcast"] = raw.get("broadcast", False) is True
         check["predicates"] = self.predicates(raw)
         check["match_reference"] = raw.get("match_reference", True) is not False
+        check["match_requires_grad"] = raw.get("match_requires_grad", False) is True
+        if check["match_requires_grad"] and raw.get("kind") != "value":
+            self.problem(raw, "match_requires_grad is for value checks (a gradient check differentiates the output)")
         if not check["match_reference"] and not check["predicates"]:
             self.problem(raw, "a check with match_reference: false needs 'predicates'")
 

@@ -294,6 +294,7 @@ class ValueCheck(ProbedCheck):
     broadcast: bool = False
     predicates: tuple[Predicate, ...] = ()
     match_reference: bool = True
+    match_requires_grad: bool = False  # each output tensor tracks gradients exactly when the reference's does
 
     def __post_init__(self):
         if (self.rtol is None) != (self.atol is None):

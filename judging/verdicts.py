@@ -12,7 +12,7 @@ import torch
 
 from .api_check import check_api, described
 from .compare import (EXACT, Mismatch, Tolerance, check_predicates, compare, compare_distributions, describe,
-                    structure_of)
+                    structure_of, tensor_leaves)
 from .probes import CheckPlan, Plan
 from .spec import DIGITS_CLASSES, ApiCheck, RaisesCheck
 from .tamper import find_tampering
@@ -203,6 +203,8 @@ def _judge_values(plan, student, reference):
             check_predicates(got.get("output"), check.predicates, tolerance)
             if check.match_reference:
                 compare(expected["output"], got.get("output"), tolerance)
+            if check.match_requires_grad:
+                _compare_gradient_tracking(expected, got)
             if check.kind == "gradient":
                 # Forward values first, then the student's backward against their own forward
                 # (the clearest message when only the backward is wrong), then the reference's gradients.
@@ -217,6 +219,21 @@ def _judge_values(plan, student, reference):
             raise Mismatch(f"Wrong result{shown}:\n{exc}") from exc
     count = len(plan.probe_ids)
     return Outcome(True, f"Matches the reference on all {count} input{'s' * (count != 1)}.")
+
+
+def _compare_gradient_tracking(expected: dict, got: dict) -> None:
+    """Each output tensor tracks gradients (requires_grad) exactly when the reference's does."""
+    flags = got.get("output_requires_grad")
+    leaves = [where for where, _ in tensor_leaves(got.get("output"))]
+    if type(flags) is not list or len(flags) != len(leaves) or any(type(flag) is not bool for flag in flags):
+        raise Mismatch("the answer does not say which output tensors track gradients")
+    for where, tracked, wanted in zip(leaves, flags, expected["output_requires_grad"]):
+        if tracked and not wanted:
+            raise Mismatch(f"{where} still tracks gradients (requires_grad=True), where the reference's does not: "
+                           f"compute it under torch.no_grad(), or return it .detach()ed")
+        if wanted and not tracked:
+            raise Mismatch(f"{where} does not track gradients (requires_grad=False), where the reference's does: "
+                           f"do not detach it, or compute it outside torch.no_grad()")
 
 
 def check_finite_differences(probe: dict, got: dict, rtol: float = 1e-3, atol: float = 1e-5) -> None:
