@@ -147,7 +147,7 @@ def _method_call(receiver: ast.expr, method: str) -> ast.Call:
 
 # --- the operators ---
 
-def other_dim(node, context):
+def other_dim(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A reduction or softmax over another dimension: `dim=1` -> `dim=0`, `dim=0` -> `dim=-1`."""
     if not isinstance(node, ast.Call):
         return
@@ -170,7 +170,7 @@ def other_dim(node, context):
             yield "dim", new
 
 
-def transpose_dropped(node, context):
+def transpose_dropped(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A transpose or permutation left out: `x.T` -> `x`, `x.transpose(0, 1)` -> `x`."""
     if isinstance(node, ast.Attribute) and node.attr in TRANSPOSE_ATTRIBUTES and isinstance(node.ctx, ast.Load):
         yield "transpose-dropped", node.value
@@ -178,7 +178,7 @@ def transpose_dropped(node, context):
         yield "transpose-dropped", _receiver(node)
 
 
-def keepdim_flipped(node, context):
+def keepdim_flipped(node: ast.AST, context: Context) -> Iterator[Replacement]:
     if isinstance(node, ast.Call):
         keyword = _keyword(node, "keepdim")
         if keyword is not None and _constant(keyword.value, bool):
@@ -188,7 +188,7 @@ def keepdim_flipped(node, context):
 def _swap(operator: str) -> Operator:
     names = SWAPS[operator]
 
-    def swap(node, context):
+    def swap(node: ast.AST, context: Context) -> Iterator[Replacement]:
         if isinstance(node, ast.Attribute) and node.attr in names and isinstance(node.ctx, ast.Load):
             yield operator, ast.Attribute(value=node.value, attr=names[node.attr], ctx=ast.Load())
 
@@ -196,7 +196,7 @@ def _swap(operator: str) -> Operator:
     return swap
 
 
-def cast_removed(node, context):
+def cast_removed(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A dtype cast left out: `x.float()` -> `x`, `x.to(device, torch.float32)` -> `x.to(device)`,
     `dtype=...` removed."""
     if not isinstance(node, ast.Call):
@@ -217,7 +217,7 @@ def cast_removed(node, context):
         yield "cast-removed", _with_keyword(node, "dtype", None)
 
 
-def cast_added(node, context):
+def cast_added(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A returned tensor cast to float64: code that must keep (or set) the dtype."""
     value = node.value if isinstance(node, ast.Return) else None
     made_by_class = isinstance(value, ast.Call) and (_call_name(value) == "device" or _call_name(value)[:1].isupper())
@@ -225,7 +225,7 @@ def cast_added(node, context):
         yield "cast-added", ast.Return(value=_method_call(node.value, "double"))
 
 
-def detach_inserted(node, context):
+def detach_inserted(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """`.detach()` on a computed value: gradients stop flowing through it."""
     if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
         return
@@ -234,13 +234,13 @@ def detach_inserted(node, context):
         yield "detach-inserted", ast.Assign(targets=node.targets, value=_method_call(node.value, "detach"))
 
 
-def no_op_dropped(node, context):
+def no_op_dropped(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """`.clone()`, `.detach()`, `.contiguous()`, `.requires_grad_()` left out."""
     if isinstance(node, ast.Call) and _call_name(node) in NO_OP_METHODS and _receiver(node) is not None:
         yield "method-dropped", _receiver(node)
 
 
-def argument_defaulted(node, context):
+def argument_defaulted(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A keyword argument left to its default (`shuffle=True`, `lr=lr`, `weight_decay=...` removed),
     and a parameter of the function replaced by its own default (`lr` -> `0.05`): code that ignores
     what it is given."""
@@ -252,7 +252,7 @@ def argument_defaulted(node, context):
         yield "parameter-hard-coded", copy.deepcopy(context.defaults[node.id])
 
 
-def statement_deleted(node, context):
+def statement_deleted(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A statement left out: an expression statement (`optimizer.zero_grad()`, `model.eval()`,
     `loss.backward()`) or an assignment."""
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
@@ -261,20 +261,20 @@ def statement_deleted(node, context):
         yield "statement-deleted", ast.Pass()
 
 
-def shuffle_off(node, context):
+def shuffle_off(node: ast.AST, context: Context) -> Iterator[Replacement]:
     if isinstance(node, ast.Call):
         keyword = _keyword(node, "shuffle")
         if keyword is not None and _constant(keyword.value, bool):
             yield "shuffle-flipped", _with_keyword(node, "shuffle", ast.Constant(not keyword.value.value))
 
 
-def grad_context_dropped(node, context):
+def grad_context_dropped(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """`with torch.no_grad():` (or inference_mode) left out: its body runs with gradients recorded."""
     if isinstance(node, ast.With) and len(node.items) == 1 and _call_name(node.items[0].context_expr) in GRAD_CONTEXTS:
         yield "no_grad-dropped", ast.If(test=ast.Constant(True), body=node.body, orelse=[])
 
 
-def loop_bound_off(node, context):
+def loop_bound_off(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """`range(n)` -> `range(n - 1)`; `range(a, b)` -> `range(a, b - 1)`."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" \
             and 1 <= len(node.args) <= 2:
@@ -283,7 +283,7 @@ def loop_bound_off(node, context):
         yield "loop-bound", new
 
 
-def constant_perturbed(node, context):
+def constant_perturbed(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A number changed: an int by one, a float doubled (0.0 becomes 1.0)."""
     if _constant(node, int):
         yield "constant", ast.Constant(node.value + 1)
@@ -291,12 +291,12 @@ def constant_perturbed(node, context):
         yield "constant", ast.Constant(node.value * 2 if node.value else 1.0)
 
 
-def bool_flipped(node, context):
+def bool_flipped(node: ast.AST, context: Context) -> Iterator[Replacement]:
     if _constant(node, bool):
         yield "bool-flipped", ast.Constant(not node.value)
 
 
-def reduction_changed(node, context):
+def reduction_changed(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A loss's reduction changed (`mean` <-> `sum`), or set to `sum` where the default `mean` was used."""
     if not isinstance(node, ast.Call):
         return
@@ -307,7 +307,7 @@ def reduction_changed(node, context):
         yield "reduction", _with_keyword(node, "reduction", ast.Constant("sum"))
 
 
-def device_hard_coded(node, context):
+def device_hard_coded(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """The device fixed to the CPU: `torch.device(...)` -> `torch.device("cpu")`, and a choice
     `"cuda" if torch.cuda.is_available() else "cpu"` -> its last branch."""
     if isinstance(node, ast.Call) and _call_name(node) == "device" and _is_module_path(node.func) \
@@ -317,18 +317,18 @@ def device_hard_coded(node, context):
         yield "device-hard-coded", node.orelse
 
 
-def comparison_changed(node, context):
+def comparison_changed(node: ast.AST, context: Context) -> Iterator[Replacement]:
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in COMPARISONS:
         yield "comparison", ast.Compare(left=node.left, ops=[COMPARISONS[type(node.ops[0])]()],
                                         comparators=node.comparators)
 
 
-def arithmetic_changed(node, context):
+def arithmetic_changed(node: ast.AST, context: Context) -> Iterator[Replacement]:
     if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
         yield "arithmetic", ast.BinOp(left=node.left, op=ARITHMETIC[type(node.op)](), right=node.right)
 
 
-def unary_dropped(node, context):
+def unary_dropped(node: ast.AST, context: Context) -> Iterator[Replacement]:
     """A negation, `~` or `not` left out."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Invert, ast.Not)) \
             and not isinstance(node.operand, ast.Constant):
