@@ -25,6 +25,10 @@ guessing intent, and honest solutions of the bundled exercises use none of it.
   which no forbid rule could name; `torch.ops.load_library`); public ATen operators
   (`torch.ops.aten.outer`) stay allowed, since the forbid rules cover the ATen names of an operation
   (judging.op_names).
+- Hooks that run the student's code inside every optimizer step or forward call, after the harness's
+  own (`optimizer.register_step_pre_hook`, `torch.optim.optimizer.register_optimizer_step_pre_hook`,
+  `torch.nn.modules.module.register_module_forward_hook`...): they could change a learning rate or a
+  batch after the harness recorded it. A module's own `register_forward_hook` stays allowed.
 - Names built at run time: `getattr`, `hasattr`, `setattr` and `delattr` other than called
   directly with a literal name (`getattr(x, name)`, `g = getattr`).
 - Rewriting a library: assigning or deleting an attribute of an imported module or of anything
@@ -103,6 +107,15 @@ REFUSED_BUILTINS = {
     "__builtins__": "replaces Python's own functions",
 }
 DYNAMIC_ATTRIBUTES = ("getattr", "hasattr", "setattr", "delattr")
+# Hooks on every optimizer's steps or every module's calls, however they are reached (a method or a function).
+REFUSED_HOOKS = frozenset({
+    "register_step_pre_hook", "register_step_post_hook", "register_optimizer_step_pre_hook",
+    "register_optimizer_step_post_hook", "register_module_forward_hook", "register_module_forward_pre_hook",
+    "register_module_full_backward_hook", "register_module_full_backward_pre_hook",
+    "register_module_backward_hook",
+})
+HOOK_REASON = ("runs code inside every optimizer step or forward call, where it could change what the grader "
+               "records of the training")
 # torch.load unpickles unless told weights_only=True, and unpickling can call any function (exec included).
 UNPICKLING = KeywordRule(function="torch.load", keyword="weights_only", value=True)
 # Attributes that lead to namespaces, code, frames or every class of the process.
@@ -139,6 +152,10 @@ def _refused_names(tree: ast.Module, nodes: list[ast.AST]) -> list[Tampering]:
              for line, what in keyword_violations(UNPICKLING, resolver)]
     for use in resolver.uses:
         parts = use.name.split(".")
+        if parts[-1] in REFUSED_HOOKS:
+            found.append(Tampering(use.line, f"uses `{'.' if use.method else ''}{parts[-1] if use.method else use.name}`, "
+                                             f"which {HOOK_REASON}"))
+            continue
         if use.method:
             if parts[-1] in REFUSED_ATTRIBUTES:
                 found.append(Tampering(use.line, f"reads `.{parts[-1]}`, which reaches the interpreter's state"))

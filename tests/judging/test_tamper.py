@@ -8,6 +8,9 @@ import pytest
 from judging.tamper import Tampering, find_tampering
 
 REFUSED = {
+    "an optimizer's step hook": "optimizer.register_step_pre_hook(lambda o, a, k: None)",
+    "every optimizer's step hook": "from torch.optim.optimizer import register_optimizer_step_post_hook",
+    "every module's forward hook": "torch.nn.modules.module.register_module_forward_hook(f)",
     "runs text": 'exec("import torch")',
     "eval": 'y = eval("1 + 1")',
     "compile to escape the file filter": 'exec(compile(src, "helpers.py", "exec"))',
