@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from grader.models import Exercise, ExerciseVersion
-from judging.mutation import MutantVerdict, MutationReport
+from judging.mutants import MutantVerdict, MutationReport
 from torchgrade.queues import background_queue
 
 from . import jobs
@@ -25,7 +25,7 @@ class MutationAnalysis(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True)
     status = models.CharField(max_length=8, default=PENDING)
-    seeds = models.JSONField(default=list)
+    seeds = models.JSONField(default=list)  # empty until the first chunk runs: then the self-tests' seeds
     mutant_count = models.PositiveIntegerField(null=True)  # known once the first chunk has run
     verdicts = models.JSONField(default=list)  # MutantVerdict.to_json() of the mutants graded so far
     error = models.TextField(blank=True)
@@ -38,9 +38,9 @@ class MutationAnalysis(models.Model):
         return f"mutation analysis of {self.version}"
 
     @classmethod
-    def request(cls, exercise: Exercise, seeds: list[int], actor=None) -> "MutationAnalysis":
+    def request(cls, exercise: Exercise, actor=None) -> "MutationAnalysis":
         """Analyse the exercise's current version in the background (a worker of its background queue)."""
-        analysis = cls.objects.create(version=exercise.current_version, requested_by=actor, seeds=seeds)
+        analysis = cls.objects.create(version=exercise.current_version, requested_by=actor)
         transaction.on_commit(lambda: analysis.send())
         return analysis
 
@@ -56,14 +56,15 @@ class MutationAnalysis(models.Model):
     def graded_keys(self) -> set[str]:
         return {MutantVerdict.from_json(verdict).mutant.key for verdict in self.verdicts}
 
-    def add(self, verdicts, mutant_count: int) -> None:
-        """Store a chunk's verdicts; the analysis is done once every mutant has one."""
+    def add(self, verdicts, mutant_count: int, seeds: list[int]) -> None:
+        """Store a chunk's verdicts, graded on `seeds`; the analysis is done once every mutant has one."""
+        self.seeds = seeds
         self.verdicts = self.verdicts + [verdict.to_json() for verdict in verdicts]
         self.mutant_count = mutant_count
         self.status = self.DONE if len(self.verdicts) >= mutant_count else self.RUNNING
         if self.status == self.DONE:
             self.finished_at = timezone.now()
-        self.save(update_fields=["verdicts", "mutant_count", "status", "finished_at"])
+        self.save(update_fields=["seeds", "verdicts", "mutant_count", "status", "finished_at"])
 
     def fail(self, error: str) -> None:
         self.status, self.error, self.finished_at = self.FAILED, error, timezone.now()

@@ -7,7 +7,8 @@ from django.core.management.base import CommandError
 import sandbox
 from grader.runner import new_backend
 from judging.evaluation import SandboxUnavailable
-from judging.mutation import MutationReport, analyse
+from judging.mutants import MutationReport
+from judging.mutation import analyse
 from judging.selftest import selftest_seeds
 from judging.spec import ExerciseSpec
 from judging.verdicts import ReferenceFailed

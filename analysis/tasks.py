@@ -8,7 +8,9 @@ from django.conf import settings
 from grader.runner import get_backend
 from grader.tasks import retry_later
 from judging.evaluation import SandboxUnavailable
-from judging.mutation import analyse, mutants
+from judging.mutants import mutants
+from judging.mutation import analyse
+from judging.selftest import selftest_seeds
 from judging.verdicts import ReferenceFailed
 
 from .models import MutationAnalysis
@@ -29,9 +31,9 @@ def analyse_mutants_task(self, analysis_id):
     every = mutants(version.solution_code)
     graded = analysis.graded_keys
     chunk = [mutant for mutant in every if mutant.key not in graded][:MUTANTS_PER_TASK]
+    seeds = analysis.seeds or selftest_seeds()
     try:
-        report = analyse(version.spec, version.solution_code, get_backend(), seeds=analysis.seeds, only=chunk,
-                         concurrency=1)
+        report = analyse(version.spec, version.solution_code, get_backend(), seeds=seeds, only=chunk, concurrency=1)
     except SandboxUnavailable as exc:
         retry_later(self, exc)
         log.error("mutation analysis gave up after sandbox failures", extra={"analysis": analysis_id})
@@ -40,6 +42,6 @@ def analyse_mutants_task(self, analysis_id):
     except ReferenceFailed as exc:
         analysis.fail(str(exc))
         return
-    analysis.add(report.verdicts, len(every))
+    analysis.add(report.verdicts, len(every), seeds)
     if analysis.status == MutationAnalysis.RUNNING:
         analysis.send()

@@ -21,7 +21,6 @@ from analysis.models import MutationAnalysis
 from courses.admin import CourseScopedAdmin, SourceText, unpublish
 from courses.loader import Problems, load_yaml
 from judging.reader import read_spec
-from judging.selftest import selftest_seeds
 
 from .content import check_python, set_top_level
 from .models import Exercise, ExerciseValidation
@@ -214,7 +213,7 @@ class ExerciseAdmin(CourseScopedAdmin):
         exercise = self.get_object(request, object_id)
         if exercise is None:  # get_object sees only the instructor's own courses
             raise Http404("No such exercise")
-        MutationAnalysis.request(exercise, selftest_seeds(), request.user)
+        MutationAnalysis.request(exercise, request.user)
         self.message_user(request, "Mutation analysis queued: it runs in the background, a few mutants at a time, "
                                    "and its results appear below as they come.")
         return redirect("admin:grader_exercise_change", exercise.pk)

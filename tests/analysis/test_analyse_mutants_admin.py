@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from analysis.models import MutationAnalysis
-from judging.mutation import MutantVerdict, mutants
-from judging.selftest import selftest_seeds
+from judging.mutants import MutantVerdict, mutants
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
 
@@ -30,7 +29,7 @@ class AnalyseMutantsAdminTestCase(BaseTestCase):
             self.assertRedirects(self.client.post(self.analyse), self.url)
         analysis = MutationAnalysis.objects.get()
         self.assertEqual((analysis.version, analysis.requested_by, analysis.status, analysis.seeds),
-                         (self.exercise.current_version, self.ian, MutationAnalysis.PENDING, selftest_seeds()))
+                         (self.exercise.current_version, self.ian, MutationAnalysis.PENDING, []))
         with mock.patch("analysis.jobs.analyse_mutants_task.apply_async") as send:
             callbacks[0]()
         send.assert_called_once_with((analysis.pk,), queue="cpu-background",
@@ -46,9 +45,9 @@ class AnalyseMutantsAdminTestCase(BaseTestCase):
 
     def test_the_page_shows_the_score_and_each_mutant_no_check_tells_apart(self):
         first, second = mutants(OUTER_SOLUTION)[:2]
-        analysis = MutationAnalysis.objects.create(version=self.exercise.current_version, seeds=[1, 2, 3])
+        analysis = MutationAnalysis.objects.create(version=self.exercise.current_version)
         analysis.add([MutantVerdict(first, True, "2/6", ("Examples",), 1), MutantVerdict(second, False, "6/6")],
-                     mutant_count=3)
+                     mutant_count=3, seeds=[1, 2, 3])
         response = self.client.get(self.url)
         self.assertContains(response, "Mutants graded</th><td>2 of 3, on 3 seeds")
         self.assertContains(response, "mutation score 50%: 1 of 2 mutants killed, on 3 seeds")

@@ -3,7 +3,8 @@ lets it keep full marks and the report says so, with its line and change."""
 
 import pytest
 
-from judging.mutation import MutationReport, analyse, mutants
+from judging.mutants import MutationReport, mutants
+from judging.mutation import analyse
 from judging.selftest import selftest_seeds
 from tests.grader.factories import read, read_problems
 

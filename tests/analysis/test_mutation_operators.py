@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from judging.mutation import OPERATORS, Mutant, mutants
+from judging.mutants import OPERATORS, Mutant, mutants
 
 SOFTMAX = """\
 import torch

@@ -7,7 +7,8 @@ import pytest
 
 from analysis import tasks
 from analysis.models import MutationAnalysis
-from judging.mutation import analyse, mutants
+from judging.mutants import mutants
+from judging.mutation import analyse
 from judging.selftest import selftest_seeds
 from tests.base import BaseTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise

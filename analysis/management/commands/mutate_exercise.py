@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from analysis.runs import print_report
 from courses.loader import Problems
 from grader.content import read_exercise
-from judging.mutation import mutants
+from judging.mutants import mutants
 
 USAGE_ERROR = 2
 
