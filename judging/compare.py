@@ -30,7 +30,13 @@ EXACT_TOLERANCES = (0.0, 0.0)
 
 
 class Mismatch(Exception):
-    pass
+    """A failed comparison, with its message. `public`, for a failure of the answer's form alone (its
+    type, dtype, length, keys or shape), says so without any number that a hidden input could have set:
+    what a hidden check may show the student."""
+
+    def __init__(self, message: str, public: str = ""):
+        super().__init__(message)
+        self.public = public
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class Tolerance:
     rtol: float | None = None
     atol: float | None = None
     allow_nan: bool = False
-    broadcast: bool = False  # compare up to broadcasting (as numpy.testing.assert_allclose), not exact shapes
+    broadcast: bool = False  # the answer is broadcast to the expected shape (never the other way), then compared
 
     @classmethod
     def of_check(cls, check: ValueCheck) -> "Tolerance":
@@ -67,33 +73,41 @@ def compare(expected: object, got: object, tolerance: Tolerance = Tolerance(), w
     """Raise Mismatch with a precise message unless `got` matches `expected`."""
     if isinstance(got, Unsupported):
         raise Mismatch(f"{where}: returned an object of type {got.type_name}, which cannot be graded "
-                       "(return a plain torch.Tensor, a number, or a list, tuple or dict of them)")
+                       "(return a plain torch.Tensor, a number, or a list, tuple or dict of them)",
+                       f"Your {where} is an object that cannot be graded: return a plain torch.Tensor, a number, "
+                       f"or a list, tuple or dict of them.")
     if isinstance(expected, torch.Tensor):
         if type(got) is not torch.Tensor:
-            raise Mismatch(f"{where}: expected {describe(expected)}, got {describe(got)}")
+            raise Mismatch(f"{where}: expected {describe(expected)}, got {describe(got)}",
+                           _other_type(where, expected, got))
         return compare_tensors(expected, got, tolerance, where)
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
         if type(got) is not type(expected) or got != expected:
-            raise Mismatch(f"{where}: expected {expected!r}, got {describe(got)}")
+            raise Mismatch(f"{where}: expected {expected!r}, got {describe(got)}",
+                           _other_type(where, expected, got) if type(got) is not type(expected) else "")
         return
     if isinstance(expected, (int, float)):
         if isinstance(got, bool) or not isinstance(got, (int, float)):
-            raise Mismatch(f"{where}: expected the number {expected!r}, got {describe(got)}")
+            raise Mismatch(f"{where}: expected the number {expected!r}, got {describe(got)}",
+                           _other_type(where, expected, got))
         return compare_numbers(expected, got, tolerance, where)
     if isinstance(expected, (list, tuple)):
         if type(got) is not type(expected):
-            raise Mismatch(f"{where}: expected a {type(expected).__name__}, got {describe(got)}")
+            raise Mismatch(f"{where}: expected a {type(expected).__name__}, got {describe(got)}",
+                           _other_type(where, expected, got))
         if len(got) != len(expected):
-            raise Mismatch(f"{where}: expected {len(expected)} items, got {len(got)}")
+            raise Mismatch(f"{where}: expected {len(expected)} items, got {len(got)}",
+                           f"Your {where} has another number of items than expected.")
         for i, (e, g) in enumerate(zip(expected, got)):
             compare(e, g, tolerance, f"{where}[{i}]")
         return
     if isinstance(expected, dict):
         if type(got) is not dict:
-            raise Mismatch(f"{where}: expected a dict, got {describe(got)}")
+            raise Mismatch(f"{where}: expected a dict, got {describe(got)}", _other_type(where, expected, got))
         if set(got) != set(expected):
             missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
-            raise Mismatch(f"{where}: keys differ (missing {missing}, unexpected {extra})")
+            raise Mismatch(f"{where}: keys differ (missing {missing}, unexpected {extra})",
+                           f"Your {where} has other keys than expected.")
         for key in expected:
             compare(expected[key], got[key], tolerance, f"{where}[{key!r}]")
         return
@@ -119,27 +133,41 @@ def compare_numbers(expected: int | float, got: int | float, tolerance: Toleranc
                        f"up to {allowed:.3g} allowed)")
 
 
+def _other_type(where: str, expected: object, got: object) -> str:
+    """What a hidden check may say of an answer of the wrong type: both types, no value."""
+    return f"Your {where} is {_type_name(got)} where {_type_name(expected)} was expected."
+
+
+def _type_name(value: object) -> str:
+    """'a tensor', 'a list', 'an int'...: the type alone."""
+    name = "tensor" if type(value) is torch.Tensor else type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def _index(flat_index: int, shape: torch.Size) -> tuple:
     return tuple(int(i) for i in torch.unravel_index(torch.tensor(flat_index), shape)) if shape else ()
 
 
-def _matching_shapes(expected: torch.Tensor, got: torch.Tensor, broadcast: bool, where: str):
+def _broadcast_to_expected(expected: torch.Tensor, got: torch.Tensor, broadcast: bool, where: str) -> torch.Tensor:
+    """`got` in the expected shape: as it is, or with `broadcast` expanded to it (torch.broadcast_to), never
+    the expected expanded to the answer's: an answer with extra or larger dimensions still fails."""
+    if got.shape == expected.shape:
+        return got
+    public = f"The shape of your {where} differs from the expected one."
     if not broadcast:
-        if got.shape != expected.shape:
-            raise Mismatch(f"{where}: shape mismatch: expected {tuple(expected.shape)}, got {tuple(got.shape)}")
-        return expected, got
+        raise Mismatch(f"{where}: shape mismatch: expected {tuple(expected.shape)}, got {tuple(got.shape)}", public)
     try:
-        shape = torch.broadcast_shapes(expected.shape, got.shape)
+        return torch.broadcast_to(got, expected.shape)
     except RuntimeError:
-        raise Mismatch(f"{where}: shape mismatch: got {tuple(got.shape)}, which does not broadcast with the "
-                       f"expected {tuple(expected.shape)}") from None
-    return expected.expand(shape), got.expand(shape)
+        raise Mismatch(f"{where}: shape mismatch: got {tuple(got.shape)}, which cannot be broadcast to the "
+                       f"expected {tuple(expected.shape)}", public) from None
 
 
 def compare_tensors(expected: torch.Tensor, got: torch.Tensor, tolerance: Tolerance, where: str) -> None:
     if got.dtype != expected.dtype:
-        raise Mismatch(f"{where}: dtype mismatch: expected {expected.dtype}, got {got.dtype}")
-    expected, got = _matching_shapes(expected, got, tolerance.broadcast, where)
+        raise Mismatch(f"{where}: dtype mismatch: expected {expected.dtype}, got {got.dtype}",
+                       f"Your {where} has dtype {got.dtype} where {expected.dtype} was expected.")
+    got = _broadcast_to_expected(expected, got, tolerance.broadcast, where)
     rtol, atol = tolerance.for_dtype(expected.dtype)
     shape = expected.shape
     # Exact equality first (it is the only way an infinity matches), then closeness of finite values in float64.

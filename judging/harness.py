@@ -2,7 +2,8 @@
 
 It runs INSIDE the sandbox, next to the student's code, so nothing it returns is trusted: the
 judge compares whatever comes back with the reference solution's answers on the trusted side.
-It is sent as source text (see grader.grading), and imports only torch and the standard library.
+It is sent as source text, after judging/simulation.py's (see judging.harness_file), and imports
+only torch and the standard library.
 INPUTS = {"entry": {"kind", "name"}, "probes": [{"id", "op", "seed", ...}]}.
 """
 
@@ -16,7 +17,7 @@ import sysconfig
 import traceback
 
 import torch
-from torch.nn.modules.module import register_module_forward_hook
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.overrides import TorchFunctionMode
 
@@ -83,26 +84,28 @@ def build_module(cls, probe):
 
 
 def run_call(target, probe):
-    return with_gradient_tracking({"output": target(*probe["args"])})
+    return with_gradient_tracking({"output": target(*probe["args"])}, probe)
 
 
-def with_gradient_tracking(result):
+def with_gradient_tracking(result, probe):
     """The answer, with whether each tensor of its output (in the order of the judge's tensor_leaves)
-    still tracks gradients: the wire sends tensors' values only."""
-    flags = []
+    still tracks gradients, when the probe's check asks: the wire sends tensors' values only."""
+    if not probe.get("report_requires_grad"):
+        return result
+    return {**result, "output_requires_grad": [tensor.requires_grad for tensor in output_tensors(result["output"])]}
 
-    def visit(value):
-        if type(value) is torch.Tensor:
-            flags.append(value.requires_grad)
-        elif type(value) in (tuple, list):
-            for item in value:
-                visit(item)
-        elif type(value) is dict:
-            for item in value.values():
-                visit(item)
 
-    visit(result["output"])
-    return {**result, "output_requires_grad": flags}
+def output_tensors(value):
+    """The tensors of an output made of tuples, lists and dicts, in the order of the judge's tensor_leaves:
+    exact tensors, and simulated ones (judging.simulation), which reach the judge as CPU tensors."""
+    if type(value) in (torch.Tensor, SimulatedTensor):  # noqa: F821 - judging/simulation.py, before this source
+        yield value
+    elif type(value) in (tuple, list):
+        for item in value:
+            yield from output_tensors(item)
+    elif type(value) is dict:
+        for item in value.values():
+            yield from output_tensors(item)
 
 
 def run_sample(target, probe, kind):
@@ -120,7 +123,7 @@ def run_sample(target, probe, kind):
 
 
 def run_forward(target, probe):
-    return with_gradient_tracking({"output": build_module(target, probe)(*probe["args"])})
+    return with_gradient_tracking({"output": build_module(target, probe)(*probe["args"])}, probe)
 
 
 def run_grad(target, probe, kind):
@@ -130,7 +133,7 @@ def run_grad(target, probe, kind):
     if not isinstance(output, torch.Tensor):
         raise TypeError(f"expected a tensor output to differentiate, got {type(output).__name__}")
     generator = torch.Generator().manual_seed(probe["seed"])
-    cotangent = torch.randn(output.shape, generator=generator, dtype=output.dtype)
+    cotangent = torch.randn(output.shape, generator=generator, dtype=output.dtype).to(output.device)
     output.backward(cotangent)
     result = {"output": output.detach()}
     if probe["wrt"] in ("inputs", "both"):
@@ -153,7 +156,7 @@ def perturbed_outputs(target, args, gradcheck):
 def run_structure(target, probe):
     model = build_module(target, probe)
     with torch.no_grad():
-        output = model(torch.zeros(probe["input_shape"]))
+        output = model(torch.zeros(probe["input_shape"]).to(parameters_device(model)))
     return {
         "parameter_count": sum(p.numel() for p in model.parameters()),
         "parameter_shapes": {name: list(p.shape) for name, p in model.named_parameters()},
@@ -161,13 +164,19 @@ def run_structure(target, probe):
     }
 
 
+def parameters_device(model):
+    """Where the grader's inputs to a model go: the device of its parameters (the CPU without any)."""
+    return next((parameter.device for parameter in model.parameters()), torch.device("cpu"))
+
+
 def run_train(target, probe):
     """Train, then predict on the training inputs and the held-out inputs: the judge computes the
     loss and the held-out figures itself from these predictions. The evidence that training took
     place comes too: the returned model's parameters before their optimizer's first step and now,
-    the steps taken, and its predictions once its parameters are shaken."""
+    the steps taken with their learning rates, the batches it trained on, and its predictions once its
+    parameters are shaken."""
     # The code trains on copies, so that the model is evaluated on the inputs as they were sent.
-    with OptimizerRecorder() as optimizers:
+    with OptimizerRecorder() as optimizers, BatchRecorder() as batches:
         returned = target(probe["x"].clone(), probe["y"].clone(), **probe["kwargs"])
     if not (isinstance(returned, tuple) and len(returned) == 2):
         raise TypeError("the training function must return (model, losses)")
@@ -177,14 +186,16 @@ def run_train(target, probe):
                         f"{type(model).__name__}: the grader evaluates the model's own predictions")
     model.eval()
     # A model trained on a GPU (device: any) predicts there; the answers come back as CPU tensors.
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    device = parameters_device(model)
     x = probe["x"].to(device)
     with torch.no_grad():
         answer = {
             "losses": [float(loss) for loss in losses],
+            "model_device": str(device),
             "train_predictions": model(x),
             "holdout_predictions": model(probe["holdout_x"].to(device)),
             **optimizers.evidence(model),
+            "training_batches": batches.rows_of(model),
         }
         answer["perturbed_predictions"] = perturbed_predictions(model, x, probe["seed"])
     return answer
@@ -192,10 +203,12 @@ def run_train(target, probe):
 
 class OptimizerRecorder:
     """Every optimizer step taken while the code trains (torch.optim's global step hook): each
-    parameter it updates, as it was before its first step, and how many steps updated it."""
+    parameter it updates, as it was before its first step, and how many steps updated it; and each
+    step's learning rates, one per param group."""
 
     def __init__(self):
         self.seen = {}  # id(parameter) -> [parameter, its value before the first step, steps]
+        self.learning_rates = []  # one list per step, in order
 
     def __enter__(self):
         self.handle = register_optimizer_step_pre_hook(self.before_step)
@@ -205,6 +218,7 @@ class OptimizerRecorder:
         self.handle.remove()
 
     def before_step(self, optimizer, args, kwargs):
+        self.learning_rates.append([learning_rate(group) for group in optimizer.param_groups])
         for group in optimizer.param_groups:
             for parameter in group["params"]:
                 record = self.seen.get(id(parameter))
@@ -219,7 +233,56 @@ class OptimizerRecorder:
             if record is not None:
                 initial[name], steps[name] = record[1].cpu(), record[2]
         return {"parameters": {name: p.detach().cpu().clone() for name, p in model.named_parameters()},
-                "initial_parameters": initial, "optimizer_steps": steps}
+                "initial_parameters": initial, "optimizer_steps": steps, "learning_rates": self.learning_rates}
+
+
+def learning_rate(group):
+    """A param group's learning rate as a float (torch.optim accepts a 0-d tensor), or None if it has none."""
+    lr = group.get("lr")
+    if isinstance(lr, (int, float)) or (isinstance(lr, torch.Tensor) and lr.numel() == 1):
+        return float(lr)
+    return None
+
+
+class BatchRecorder:
+    """The batches the code trains on: the rows (the first dimension of the first tensor argument) of
+    each outermost module call made with gradients on whose output a gradient later reaches, so that a
+    forward pass only to predict or to measure a loss does not count. Each is kept with its module, so
+    that only the returned model's batches are reported."""
+
+    def __init__(self):
+        self.running = 0  # module calls started and not yet ended: a call inside another is not a batch
+        self.batches = []  # [module, rows, whether a gradient reached its output]
+
+    def __enter__(self):
+        # always_call: a forward that raises still ends, or every later call would look nested.
+        self.handles = (register_module_forward_pre_hook(self.forward_starts),
+                        register_module_forward_hook(self.forward_ended, always_call=True))
+        return self
+
+    def __exit__(self, *exc_info):
+        for handle in self.handles:
+            handle.remove()
+
+    def forward_starts(self, module, args):
+        self.running += 1
+
+    def forward_ended(self, module, args, output):
+        self.running -= 1
+        first = next((arg for arg in args if isinstance(arg, torch.Tensor)), None)
+        outputs = output if isinstance(output, (tuple, list)) else (output,)
+        tracked = next((out for out in outputs if isinstance(out, torch.Tensor) and out.requires_grad), None)
+        if self.running or first is None or not first.dim() or tracked is None:
+            return
+        batch = [module, first.shape[0], False]
+        self.batches.append(batch)
+        tracked.register_hook(lambda grad: batch.__setitem__(2, True))
+
+    def rows_of(self, model):
+        """The rows of each batch the model trained on, in order: its own calls, or its submodules' when
+        it wraps the network that trained."""
+        modules = {id(module) for module in model.modules()}
+        return [rows for module, rows, trained in self.batches if trained and id(module) in modules]
 
 
 # The noise on the parameters: each is multiplied by 1 + PARAMETER_NOISE * a standard normal draw, in
@@ -256,8 +319,18 @@ def seed_generators(seed):
         torch.cuda.manual_seed_all(seed)
 
 
-def answer(target, entry, probe):
+def answer(target, entry, probe, conditions):
+    """The probe's answer, run under the conditions it asks for (a simulated device, scaled reloads),
+    with the device of each output tensor, all of it on the CPU."""
     seed_generators(probe["seed"])
+    with conditions.during(probe):
+        result = run_probe(target, entry, probe)
+    if "output" in result and probe.get("simulate_device"):
+        result["output_devices"] = [str(tensor.device) for tensor in output_tensors(result["output"])]
+    return on_host(result)  # noqa: F821 - judging/simulation.py, before this source
+
+
+def run_probe(target, entry, probe):
     op = probe["op"]
     if probe.get("sizes"):  # sent as tuples: a torch.Size cannot cross the boundary
         probe = {**probe, "args": [torch.Size(a) if i in probe["sizes"] else a for i, a in enumerate(probe["args"])]}
@@ -394,12 +467,14 @@ def is_student_file(filename):
 
 
 def main(inputs):
-    with CallRecorder() as recorder:
-        result = answer_probes(inputs)
+    # The conditions go in before the recorder, whose torch function mode must see the student's calls
+    # first; ProbeConditions is judging/simulation.py's, whose source comes before this one.
+    with ProbeConditions(inputs["probes"]) as conditions, CallRecorder() as recorder:  # noqa: F821
+        result = answer_probes(inputs, conditions)
     return {**result, "calls": sorted(recorder.names)}
 
 
-def answer_probes(inputs):
+def answer_probes(inputs, conditions):
     entry = inputs["entry"]
     try:
         target = entry_point(importlib.import_module("submission"), entry)
@@ -410,7 +485,7 @@ def answer_probes(inputs):
     answers = {}
     for probe in inputs["probes"]:
         try:
-            answers[probe["id"]] = {"ok": True, **answer(target, entry, probe)}
+            answers[probe["id"]] = {"ok": True, **answer(target, entry, probe, conditions)}
         except Exception as exc:  # noqa: BLE001 - reported to the student, per probe
             answers[probe["id"]] = {"ok": False, "error": student_traceback(exc), "raised": raised_names(exc)}
     return {"import_error": None, "probes": answers}

@@ -12,7 +12,7 @@ import functools
 import gzip
 import hashlib
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy
 import torch
@@ -228,6 +228,7 @@ class CheckPlan:
     check: Check
     probe_ids: list = field(default_factory=list)
     visible_inputs: dict = field(default_factory=dict)  # probe id -> args, for feedback
+    swept_dtypes: dict = field(default_factory=dict)  # probe id -> the dtypes of its sweep's variant, for feedback
     gradchecks: dict = field(default_factory=dict)  # probe id -> probe, for the finite-difference check
     private: dict = field(default_factory=dict)
 
@@ -262,27 +263,71 @@ def build_plan(spec: ExerciseSpec, seed: int) -> Plan:
         for case_label, probe in builder(check, entry, seed, index, plan):
             probe["id"] = f"{index}.{case_label}"
             probe["seed"] = derive_seed(seed, index, case_label, "torch")
+            probe.update(probe_conditions(check, probe["seed"]))
             plan.probe_ids.append(probe["id"])
             probes.append(probe)
     return Plan(entry=entry, probes=probes, checks=checks)
 
 
+# A reload probe's factor on what torch.load returns, drawn per probe from this range: far enough from 1
+# that the saved model's predictions and the reloaded model's differ beyond any tolerance.
+RELOAD_SCALE = (1.5, 2.5)
+
+
+def probe_conditions(check: Check, seed: int) -> dict:
+    """What the harness changes while the check's probe runs (judging.simulation): the device it
+    simulates, and the factor torch.load scales by, drawn from the probe's seed, so that the reference
+    and the student see the same one; and whether the answer reports which output tensors track
+    gradients (a check with match_requires_grad)."""
+    conditions = {"report_requires_grad": True} if getattr(check, "match_requires_grad", False) else {}
+    if getattr(check, "simulate_device", None):
+        conditions["simulate_device"] = check.simulate_device
+    if getattr(check, "reload_differs", False):
+        low, high = RELOAD_SCALE
+        generator = torch.Generator().manual_seed(derive_seed(seed, "reload"))
+        draw = float(torch.rand((), generator=generator, dtype=torch.float64))
+        conditions["reload_scale"] = low + (high - low) * draw
+    return conditions
+
+
 def _cases(check, seed, index):
-    """(label, args, visible) for the fixed cases, then the seeded random ones.
+    """(label, args, visible, arg specs, sweep) for the fixed cases, then the seeded random ones, each
+    once per dtype of its sweep (`sweep`: the variant's dtypes, () without a sweep).
 
     A hidden check's cases are varied from the submission's seed unless marked fixed, so that what
-    is learnt of them in one submission does not hold in the next one (or another student's).
+    is learnt of them in one submission does not hold in the next one (or another student's). The
+    variants of a sweep draw from the same seed: the same values, in each dtype.
     """
     for case_index, case in enumerate(check.cases):
         vary = check.hidden and not case.fixed
-        generator = torch.Generator().manual_seed(
-            derive_seed(seed, index, case_index, "varied") if vary else derive_seed(0, index, case_index))
-        yield f"case{case_index}", [make_value(a, generator, vary) for a in case.args], True, case.args
+        case_seed = derive_seed(seed, index, case_index, "varied") if vary else derive_seed(0, index, case_index)
+        for sweep, args in dtype_variants(case.args):
+            generator = torch.Generator().manual_seed(case_seed)
+            values = [make_value(a, generator, vary) for a in args]
+            yield _swept_label(f"case{case_index}", sweep), values, True, args, sweep
     randomised = check.random
     for draw in range(randomised.count if randomised else 0):
-        generator = torch.Generator().manual_seed(derive_seed(seed, index, draw))
-        dims = draw_dims(randomised.dims, generator)
-        yield f"random{draw}", [make_value(a, generator, dims=dims) for a in randomised.args], False, randomised.args
+        for sweep, args in dtype_variants(randomised.args):
+            generator = torch.Generator().manual_seed(derive_seed(seed, index, draw))
+            dims = draw_dims(randomised.dims, generator)
+            values = [make_value(a, generator, dims=dims) for a in args]
+            yield _swept_label(f"random{draw}", sweep), values, False, args, sweep
+
+
+def dtype_variants(args: tuple[Input, ...]) -> list[tuple[tuple[str, ...], tuple[Input, ...]]]:
+    """The probes one case or draw makes, as (sweep, args): itself ((), args) without a dtype sweep; with
+    one, a probe per position k of the sweep, whose swept tensors are plain inputs of their k-th dtype
+    (`sweep`: these dtypes, each once, e.g. ("float64",))."""
+    swept = [arg for arg in args if isinstance(arg, TensorInput) and arg.dtypes]
+    if not swept:
+        return [((), args)]
+    return [(tuple(dict.fromkeys(arg.dtypes[k] for arg in swept)),
+             tuple(replace(arg, dtype=arg.dtypes[k], dtypes=()) if arg in swept else arg for arg in args))
+            for k in range(len(swept[0].dtypes))]
+
+
+def _swept_label(label: str, sweep: tuple[str, ...]) -> str:
+    return ".".join((label, *sweep))
 
 
 def _weights(check, generator):
@@ -292,7 +337,7 @@ def _weights(check, generator):
 def _value_probes(check, entry, seed, index, plan):
     op = {"gradient": "grad", "distribution": "sample"}.get(
         check.kind, "forward" if entry.kind == "module" else "call")
-    for label, args, visible, arg_specs in _cases(check, seed, index):
+    for label, args, visible, arg_specs, sweep in _cases(check, seed, index):
         generator = torch.Generator().manual_seed(derive_seed(seed, index, label, "weights"))
         probe = {"op": op, "args": args, "init": _init(check), "weights": _weights(check, generator),
                  "sizes": size_positions(arg_specs)}
@@ -309,6 +354,8 @@ def _value_probes(check, entry, seed, index, plan):
                 plan.gradchecks[f"{index}.{label}"] = probe
         if visible and not check.hidden:
             plan.visible_inputs[f"{index}.{label}"] = args
+        if sweep:
+            plan.swept_dtypes[f"{index}.{label}"] = sweep
         yield label, probe
 
 
@@ -340,8 +387,18 @@ def _training_probes(check: TrainingCheck, entry, seed, index, plan):
         (x, y), (holdout_x, holdout_y) = split_digits(data, check.holdout.n, generator)
     else:
         (x, y), (holdout_x, holdout_y) = _generated_data(check, seed, index, generator)
+    if data.order == "sorted":
+        x, y = sorted_by_target(x, y)
     plan.private.update(train_y=y, holdout_y=holdout_y)
     yield "train", {"op": "train", "x": x, "y": y, "kwargs": check.kwargs, "holdout_x": holdout_x}
+
+
+def sorted_by_target(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The points in increasing order of their target (the class of blobs and digits, the value of a
+    line's single output), ties in the order they were drawn: a loop that does not shuffle them trains
+    on one class, or one end of the line, at a time."""
+    order = torch.argsort(y.reshape(len(y), -1)[:, 0], stable=True)
+    return x[order], y[order]
 
 
 def _generated_data(check, seed, index, generator):

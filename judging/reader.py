@@ -30,6 +30,7 @@ from .api_check import SYNTAX
 from .spec import (
     BINARY_LOSSES,
     CHECK_KINDS,
+    DATA_ORDERS,
     DATASETS,
     DEFAULT_LOSSES,
     DEVICES,
@@ -39,10 +40,13 @@ from .spec import (
     LOSSES_PER,
     PREDICATES,
     PYTHON_MAKERS,
+    RECORDED_LOSSES,
+    SIMULATED_DEVICES,
     STATISTICS,
     STRUCTURE_FIELDS,
     TENSOR_MAKERS,
     TRAINING_LOSSES,
+    VERIFIABLE_ARGUMENTS,
     Attempts,
     Check,
     DigitsData,
@@ -52,6 +56,7 @@ from .spec import (
     GradientCheck,
     Holdout,
     Limits,
+    TrainingCheck,
 )
 
 # (low, high) of each limit; the defaults are judging.spec.Limits's, as every default of the format
@@ -128,7 +133,7 @@ class SpecReader:
 
     def equivalent_mutants(self, data):
         """`equivalent_mutants: [{mutant: "12: x.sum() -> x.mean()", reason: ...}]`: mutants of the
-        solution (judging.mutation) that no correct check could tell apart, each with its reason."""
+        solution (judging.mutants) that no correct check could tell apart, each with its reason."""
         raw = data.get("equivalent_mutants", [])
         marks = {}
         if not isinstance(raw, list):
@@ -178,6 +183,10 @@ class SpecReader:
         check["match_requires_grad"] = raw.get("match_requires_grad", False) is True
         if check["match_requires_grad"] and raw.get("kind") != "value":
             self.problem(raw, "match_requires_grad is for value checks (a gradient check differentiates the output)")
+        check["simulate_device"] = self.simulated_device(raw)
+        # While the probes run, torch.load returns what was saved scaled by a factor drawn per probe: a
+        # prediction of the saved model then differs from one of the reloaded model.
+        check["reload_differs"] = raw.get("reload_differs", False) is True
         if not check["match_reference"] and not check["predicates"]:
             self.problem(raw, "a check with match_reference: false needs 'predicates'")
 
@@ -287,7 +296,7 @@ class SpecReader:
             self.inputs(raw, check, entry)
             fields, default = ("output_shape", "output_structure"), ["output_structure"]
         else:
-            check["init"] = self.input_list(raw, "init")
+            check["init"] = self.init_inputs(raw)
             check["input_shape"] = self.shape(raw, raw.get("input_shape"))
             fields, default = STRUCTURE_FIELDS, list(DEFAULT_STRUCTURE_FIELDS)
         compare = raw.get("compare", default)
@@ -295,6 +304,16 @@ class SpecReader:
             self.problem(raw, f"'compare' must list some of {', '.join(fields)}")
             compare = default
         check["compare"] = compare
+        check["simulate_device"] = self.simulated_device(raw)
+
+    def simulated_device(self, raw):
+        """`simulate_device: cuda` (or mps): the check's code runs as on a machine with that device, on
+        any worker (judging.simulation), and what it returns must be on the reference's devices."""
+        device = raw.get("simulate_device")
+        if device is not None and device not in SIMULATED_DEVICES:
+            self.problem(raw, f"'simulate_device' must be one of {', '.join(SIMULATED_DEVICES)}, got {device!r}")
+            return None
+        return device
 
     def training_check(self, raw, check, entry):
         if entry["kind"] != "training":
@@ -312,6 +331,7 @@ class SpecReader:
             **{key: self.parameter(data, key, default) for key, default in DATASETS[kind].items()},
             "low": self.number(data, "low", default(GeneratedData, "low"), -1e6, 1e6),
             "high": self.number(data, "high", default(GeneratedData, "high"), -1e6, 1e6),
+            "order": self.data_order(data),
         }
         kwargs = raw.get("args", {})
         if not isinstance(kwargs, dict):
@@ -338,6 +358,10 @@ class SpecReader:
             raw, "min_holdout_accuracy", None, 0, 1)
         check["loss_must_decrease"] = raw.get("loss_must_decrease", True) is not False
         check["losses_per"] = self.losses_per(raw, check["kwargs"])
+        check["simulate_device"] = self.simulated_device(raw)
+        check["recorded_loss"], check["loss_rtol"], check["loss_band"] = self.recorded_loss(
+            raw, check["loss_must_decrease"])
+        check["verify_args"] = self.verify_args(raw, check["kwargs"])
         if not any(check[k] for k in ("max_final_loss", "max_holdout_mse", "min_holdout_accuracy")):
             self.problem(raw, "a training check needs max_final_loss, max_holdout_mse or min_holdout_accuracy")
         if check["min_holdout_accuracy"] and kind == "linear":
@@ -355,16 +379,72 @@ class SpecReader:
         if unit not in LOSSES_PER:
             self.problem(raw, f"'losses_per' must be one of {', '.join(LOSSES_PER)}, got {unit!r}")
             return None
+        return unit if self.counts_steps(raw, kwargs, "'losses_per' counts the losses") else None
+
+    def counts_steps(self, raw, kwargs, what):
+        """Whether the args say how many optimizer steps training takes: an integer `epochs`, and an
+        integer `batch_size` if there is one (`what` names the field that needs them)."""
         for key in ("epochs", "batch_size"):
             value = kwargs.get(key, 1)
             if type(value) is not int or value < 1:
-                self.problem(raw, f"'losses_per' counts the losses from the args: '{key}' must be a positive "
-                                  f"integer, got {value!r}")
-                return None
+                self.problem(raw, f"{what} from the args: '{key}' must be a positive integer, got {value!r}")
+                return False
         if "epochs" not in kwargs:
-            self.problem(raw, "'losses_per' counts the losses from the args: they need 'epochs'")
-            return None
-        return unit
+            self.problem(raw, f"{what} from the args: they need 'epochs'")
+            return False
+        return True
+
+    def recorded_loss(self, raw, judged):
+        """(recorded_loss, loss_rtol, loss_band): how the last recorded loss is compared with the grader's
+        training loss, `model` within a relative tolerance, `batches` within a band of ratios. The recorded
+        curve is judged only with loss_must_decrease (`judged`)."""
+        recorded = raw.get("recorded_loss", default(TrainingCheck, "recorded_loss"))
+        if recorded not in RECORDED_LOSSES:
+            self.problem(raw, f"'recorded_loss' must be one of {', '.join(RECORDED_LOSSES)}, got {recorded!r}")
+            recorded = default(TrainingCheck, "recorded_loss")
+        given = [key for key in ("recorded_loss", "loss_rtol", "loss_band") if key in raw]
+        if given and not judged:
+            self.problem(raw, f"'{given[0]}' says how the recorded losses are judged, and loss_must_decrease: "
+                              f"false leaves them unjudged")
+        unused, other = ("loss_band", "batches") if recorded == "model" else ("loss_rtol", "model")
+        if unused in raw:
+            self.problem(raw, f"'{unused}' applies to recorded_loss: {other}, not {recorded}")
+        return (recorded, self.number(raw, "loss_rtol", default(TrainingCheck, "loss_rtol"), 0, 1),
+                self.loss_band(raw))
+
+    def loss_band(self, raw):
+        """[low, high]: the ratios of the last recorded loss to the grader's that pass, around 1."""
+        band = raw.get("loss_band", list(default(TrainingCheck, "loss_band")))
+        if not (type(band) is list and len(band) == 2 and all(map(_is_parameter_number, band))
+                and 0 < band[0] <= 1 <= band[1]):
+            self.problem(raw, f"'loss_band' must be [low, high] ratios with 0 < low <= 1 <= high, got {band!r}")
+            return list(default(TrainingCheck, "loss_band"))
+        return band
+
+    def verify_args(self, raw, kwargs):
+        """The arguments whose use the harness's records must show: `lr` (a positive number), and
+        `batch_size` and `epochs`, which count the optimizer steps."""
+        names = raw.get("verify_args", [])
+        if not (type(names) is list and all(name in VERIFIABLE_ARGUMENTS for name in names)
+                and len(set(names)) == len(names)):
+            self.problem(raw, f"'verify_args' must list some of {', '.join(VERIFIABLE_ARGUMENTS)}, got {names!r}")
+            return []
+        for name in names:
+            if name not in kwargs:
+                self.problem(raw, f"'verify_args' lists {name}, which 'args' does not pass")
+            elif name == "lr" and not (_is_parameter_number(kwargs["lr"]) and kwargs["lr"] > 0):
+                self.problem(raw, f"'verify_args' lists lr: 'lr' must be a positive number, got {kwargs['lr']!r}")
+        if {"batch_size", "epochs"} & set(names):
+            self.counts_steps(raw, kwargs, "'verify_args' counts the optimizer steps")
+        return names
+
+    def data_order(self, data):
+        """The order the training points are sent in: shuffled (as drawn) or sorted by target."""
+        order = data.get("order", default(GeneratedData, "order"))
+        if order not in DATA_ORDERS:
+            self.problem(data, f"'order' must be one of {', '.join(DATA_ORDERS)}, got {order!r}")
+            return default(GeneratedData, "order")
+        return order
 
     def digits_data(self, data):
         """n training images of the digits, a fraction `label_noise` of their labels replaced by random
@@ -373,6 +453,7 @@ class SpecReader:
             "kind": "digits",
             "n": self.number(data, "n", default(DigitsData, "n"), 1, DIGITS_SAMPLES - 1, integer=True),
             "label_noise": self.number(data, "label_noise", default(DigitsData, "label_noise"), 0, 1),
+            "order": self.data_order(data),
         }
 
     def digits_holdout(self, raw, check):
@@ -463,7 +544,7 @@ class SpecReader:
                 for function, keywords in rules.items() for keyword, value in keywords.items()]
 
     def inputs(self, raw, check, entry):
-        check["init"] = self.input_list(raw, "init")
+        check["init"] = self.init_inputs(raw)
         weights = raw.get("weights", {})
         if weights and entry["kind"] != "module":
             self.problem(raw, "'weights' only apply to a module entry")
@@ -483,7 +564,7 @@ class SpecReader:
                 check["random"] = {
                     "count": self.number(randomised, "count", 1, 1, MAX_RANDOM_COUNT, integer=True),
                     "dims": dims,
-                    "args": self.input_list(randomised, "args", dims),
+                    "args": self.probe_args(randomised, dims),
                 }
         if not check["cases"] and not check["random"]:
             self.problem(raw, f"a {check['kind']} check needs 'cases' or 'random' inputs")
@@ -496,7 +577,20 @@ class SpecReader:
         elif fixed and not hidden:
             self.problem(case, "'fixed' applies to the cases of a hidden check: a visible check's cases "
                                "are always used as written")
-        return {"args": self.input_list(case, "args"), "fixed": fixed is True}
+        return {"args": self.probe_args(case), "fixed": fixed is True}
+
+    def probe_args(self, mapping, dims=None):
+        """The `args` of a case or of the random draws: the arguments of one probe."""
+        args = self.input_list(mapping, "args", dims)
+        self.swept_together(mapping, args)
+        return args
+
+    def init_inputs(self, raw):
+        """A module's constructor arguments, built once for every probe: no dtype sweep."""
+        init = self.input_list(raw, "init")
+        if any(map(_is_swept, init)):
+            self.problem(raw, "'dtypes' sweeps a probe's args, not 'init': give the constructor's tensors one dtype")
+        return init
 
     def dims(self, randomised):
         """Named sizes drawn once per random draw, shared by its arguments: {n: [1, 8], k: [1, n]}
@@ -544,15 +638,41 @@ class SpecReader:
             if len(makers) != 1:
                 self.problem(value, f"an input needs exactly one of {', '.join(TENSOR_MAKERS + PYTHON_MAKERS)}")
                 return None
-            dtype = value.get("dtype", "int64" if makers[0] == "randint" else "float32")
+            dtypes = self.dtype_sweep(value)
+            dtype = dtypes[0] if dtypes else value.get("dtype", "int64" if makers[0] == "randint" else "float32")
             if dtype not in DTYPES:
                 self.problem(value, f"unknown dtype {dtype!r}")
             spec = {"make": makers[0], "arg": self.maker_argument(value, makers[0], dims), "dtype": dtype}
+            if dtypes:
+                spec["dtypes"] = dtypes
             if "requires_grad" in value:
                 spec["requires_grad"] = value["requires_grad"] is True
             self.constraints(value, makers[0], spec)
             return {"tensor": spec}
         return self.literal(context, value)
+
+    def dtype_sweep(self, value):
+        """`dtypes: [float32, float64]`: the dtypes a probe made from this tensor runs with, one probe each
+        (the same values in each dtype); [] without a sweep."""
+        if "dtypes" not in value:
+            return []
+        dtypes = value["dtypes"]
+        if "dtype" in value:
+            self.problem(value, "give a tensor 'dtype' or a sweep of 'dtypes', not both")
+        if not (type(dtypes) is list and len(dtypes) >= 2 and all(d in DTYPES for d in dtypes)
+                and len(set(dtypes)) == len(dtypes)):
+            self.problem(value, f"'dtypes' must list two or more distinct dtypes of {', '.join(DTYPES)}, "
+                                f"got {dtypes!r}")
+            return []
+        return dtypes
+
+    def swept_together(self, mapping, args):
+        """The inputs of one probe that sweep dtypes move together, the k-th dtype of each: their lists
+        must have one length."""
+        lengths = sorted({len(arg["tensor"]["dtypes"]) for arg in args if _is_swept(arg)})
+        if len(lengths) > 1:
+            self.problem(mapping, f"the inputs of one probe with 'dtypes' sweep together (the k-th dtype of each): "
+                                  f"their lists must have the same length, got lengths {lengths}")
 
     def constraints(self, value, make, spec):
         """sorted: a random tensor sorted along its last dimension; unique: randint's values all distinct."""
@@ -661,6 +781,11 @@ def _is_api_name(name):
     if parts[-1] == "*" and len(parts) > 1:
         parts = parts[:-1]
     return all(part.isidentifier() for part in parts)
+
+
+def _is_swept(arg):
+    """Whether a read input is a tensor with a dtype sweep."""
+    return isinstance(arg, dict) and "dtypes" in arg.get("tensor", {})
 
 
 def _is_parameter_number(value):

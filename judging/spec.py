@@ -21,6 +21,9 @@ ALTERNATIVES, MISTAKES = "alternatives", "mistakes"
 
 ENTRY_KINDS = ("function", "module", "training")
 DEVICES = ("cpu", "cuda", "any")
+# The devices a check can simulate on any worker (judging.simulation): torch says the device is
+# available, and tensors moved to it refuse to be mixed with CPU tensors.
+SIMULATED_DEVICES = ("cuda", "mps")
 DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8", "bool")
 TENSOR_MAKERS = ("tensor", "randn", "rand", "randint", "zeros", "ones", "arange")
 RANDOM_MAKERS = ("randn", "rand", "randint")
@@ -38,6 +41,16 @@ DEFAULT_LOSSES = {"linear": "mse", "blobs": "bce", "digits": "cross_entropy"}
 TRAINING_LOSSES = ("mse", "bce", "bce_with_logits", "cross_entropy")
 # What one value of a training function's recorded losses stands for: an epoch, or an optimizer step.
 LOSSES_PER = ("epoch", "step")
+# How a training check judges the last recorded loss against the grader's own training loss of the
+# returned model: `model`, the prompt defines each value as the model's loss on the whole training set
+# (compared within a relative tolerance); `batches`, an average over an epoch's mini-batches or the loss
+# before the last step (compared within a band of ratios).
+RECORDED_LOSSES = ("batches", "model")
+# The order the training points are sent in: as drawn, or sorted by target (a loop that does not
+# shuffle then trains on one class at a time).
+DATA_ORDERS = ("shuffled", "sorted")
+# The arguments of `args` a training check can verify from the harness's records of the training.
+VERIFIABLE_ARGUMENTS = ("lr", "batch_size", "epochs")
 # The losses that need 0/1 labels (blobs) and the one that needs class indices (digits).
 BINARY_LOSSES = ("bce", "bce_with_logits")
 DIGITS_SAMPLES, DIGITS_CLASSES = 1797, 10
@@ -88,7 +101,8 @@ class Attempts:
 class TensorInput:
     """A tensor written out (`tensor`, `zeros`, `ones`, `arange`) or drawn per probe (`randn`, `rand`,
     `randint`). `arg` is the maker's argument: a shape, [low, high, shape] for randint, the data for
-    tensor; sizes and randint's bounds may name dimensions."""
+    tensor; sizes and randint's bounds may name dimensions. With `dtypes` (a dtype sweep), each probe
+    made from it runs once per dtype listed, with the same values; `dtype` is then the first of them."""
 
     make: str
     arg: Any
@@ -96,13 +110,18 @@ class TensorInput:
     requires_grad: bool | None = None
     sorted: bool = False
     unique: bool = False
+    dtypes: tuple[str, ...] = ()
 
     def __post_init__(self):
-        if self.make not in TENSOR_MAKERS or self.dtype not in DTYPES:
-            raise ValueError(f"not a tensor input: {self.make} of {self.dtype}")
+        if self.make not in TENSOR_MAKERS or self.dtype not in DTYPES or not set(self.dtypes) <= set(DTYPES):
+            raise ValueError(f"not a tensor input: {self.make} of {self.dtype} {self.dtypes}")
+        if self.dtypes and self.dtype != self.dtypes[0]:
+            raise ValueError(f"a dtype sweep {self.dtypes} starts with its dtype, not {self.dtype}")
 
     def to_json(self) -> dict:
         spec = {"make": self.make, "arg": self.arg, "dtype": self.dtype}
+        if self.dtypes:
+            spec["dtypes"] = list(self.dtypes)
         if self.requires_grad is not None:
             spec["requires_grad"] = self.requires_grad
         spec.update({key: True for key in ("sorted", "unique") if getattr(self, key)})
@@ -185,7 +204,7 @@ def input_from_json(value: Any) -> Input:
         return LiteralInput(value)
     (kind, arg), = value.items()
     if kind == "tensor":
-        return TensorInput(**arg)
+        return TensorInput(**{**arg, "dtypes": tuple(arg.get("dtypes", ()))})
     if kind == "int":
         return IntInput(_ranges(arg))
     if kind == "float":
@@ -295,6 +314,10 @@ class ValueCheck(ProbedCheck):
     predicates: tuple[Predicate, ...] = ()
     match_reference: bool = True
     match_requires_grad: bool = False  # each output tensor tracks gradients exactly when the reference's does
+    # The probes run as on a machine with this device, and each output tensor must be on the reference's device.
+    simulate_device: str | None = None
+    # torch.load scales what it returns during the probes, so that the saved and the reloaded model differ.
+    reload_differs: bool = False
 
     def __post_init__(self):
         if (self.rtol is None) != (self.atol is None):
@@ -336,6 +359,7 @@ class StructureCheck(ProbedCheck):
     kind: ClassVar[str] = "structure"
     input_shape: tuple[Bound, ...] | None = None
     compare: tuple[str, ...] = ("output_structure",)
+    simulate_device: str | None = None  # as a value check's; a module's input goes to its parameters' device
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,10 +383,11 @@ class GeneratedData:
     low: Number = -1.0
     high: Number = 1.0
     parameters: dict[str, Parameter] = field(default_factory=dict)
+    order: str = "shuffled"
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "n": self.n, "features": self.features, "noise": self.noise,
-                **self.parameters, "low": self.low, "high": self.high}
+                **self.parameters, "low": self.low, "high": self.high, "order": self.order}
 
 
 @dataclass(frozen=True)
@@ -372,17 +397,18 @@ class DigitsData:
     kind: ClassVar[str] = "digits"
     n: int = 1000
     label_noise: Number = 0.0
+    order: str = "shuffled"
 
     def to_json(self) -> dict:
-        return {"kind": "digits", "n": self.n, "label_noise": self.label_noise}
+        return {"kind": "digits", "n": self.n, "label_noise": self.label_noise, "order": self.order}
 
 
 Dataset = Union[GeneratedData, DigitsData]
 
 
 def dataset_from_json(data: dict) -> Dataset:
-    if data["kind"] == "digits":
-        return DigitsData(n=data["n"], label_noise=data["label_noise"])
+    if data["kind"] == "digits":  # a version stored before `order` existed sends its data as drawn
+        return DigitsData(n=data["n"], label_noise=data["label_noise"], order=data.get("order", "shuffled"))
     parameters = {name: data[name] for name in DATASETS[data["kind"]]}
     return GeneratedData(**{k: v for k, v in data.items() if k not in parameters}, parameters=parameters)
 
@@ -400,7 +426,9 @@ class Holdout:
 class TrainingCheck(Check):
     """The training entry, called on data drawn here, returns a model whose loss and held-out
     figures the trusted side computes itself, with the harness's records that an optimizer trained
-    it; `losses_per` (epoch or step) sets how many losses its curve must have."""
+    it; `losses_per` (epoch or step) sets how many losses its curve must have, `recorded_loss` how its
+    last value is compared with the grader's loss (within `loss_rtol`, or within the ratios of
+    `loss_band`), and `verify_args` which arguments the records must show were used."""
 
     kind: ClassVar[str] = "training"
     data: Dataset
@@ -412,11 +440,23 @@ class TrainingCheck(Check):
     min_holdout_accuracy: Number | None = None
     loss_must_decrease: bool = True
     losses_per: str | None = None
+    simulate_device: str | None = None  # trained as on a machine with this device: the model must end on it
+    recorded_loss: str = "batches"
+    # The model's loss computed in float32 by the code and in float64 by the grader differ by about 1e-6.
+    loss_rtol: float = 1e-3
+    # A loss averaged over an epoch's mini-batches, or measured before the last step: the honest loops
+    # we measured ended up to 14% from the model's (Adam on mini-batches of 8).
+    loss_band: tuple[float, float] = (0.75, 1.33)
+    verify_args: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.losses_per is not None and (self.losses_per not in LOSSES_PER
                                             or type(self.kwargs.get("epochs")) is not int):
             raise ValueError(f"losses per {self.losses_per!r} need epoch or step, and an integer epochs argument")
+        if self.recorded_loss not in RECORDED_LOSSES or not self.loss_band[0] <= 1 <= self.loss_band[1]:
+            raise ValueError(f"not a recorded loss: {self.recorded_loss} within {self.loss_band}")
+        if not set(self.verify_args) <= set(VERIFIABLE_ARGUMENTS):
+            raise ValueError(f"not verifiable arguments: {self.verify_args}")
 
     @property
     def curve_length(self) -> int | None:
@@ -424,10 +464,14 @@ class TrainingCheck(Check):
         ceil(n / batch_size) steps, one without a batch_size); None when the check does not say."""
         if self.losses_per is None:
             return None
-        epochs, batch_size = self.kwargs["epochs"], self.kwargs.get("batch_size")
-        if self.losses_per == "epoch" or batch_size is None:
-            return epochs
-        return epochs * math.ceil(self.data.n / batch_size)
+        return self.kwargs["epochs"] if self.losses_per == "epoch" else self.expected_steps
+
+    @property
+    def expected_steps(self) -> int:
+        """The optimizer steps the arguments call for: ceil(n / batch_size) per epoch, one per epoch
+        without a batch_size (the reader makes sure that a check verifying them has an integer epochs)."""
+        batch_size = self.kwargs.get("batch_size")
+        return self.kwargs["epochs"] * (1 if batch_size is None else math.ceil(self.data.n / batch_size))
 
 
 @dataclass(frozen=True)
@@ -473,9 +517,10 @@ _CHECK_FIELDS_FROM_JSON = {
     "input_shape": lambda shape: None if shape is None else tuple(shape),
     "data": dataset_from_json,
     "holdout": lambda holdout: Holdout(**holdout),
+    "loss_band": tuple,
     "require": lambda rules: tuple(tuple(rule) if isinstance(rule, list) else rule for rule in rules),
     "require_keywords": lambda rules: tuple(KeywordRule(**rule) for rule in rules),
-    **dict.fromkeys(("statistics", "quantiles", "forbid", "allow", "forbid_syntax", "compare"), tuple),
+    **dict.fromkeys(("statistics", "quantiles", "forbid", "allow", "forbid_syntax", "compare", "verify_args"), tuple),
 }
 
 
@@ -500,7 +545,7 @@ class ExerciseSpec:
     attempts: Attempts = Attempts()
     provided: dict[str, str] = field(default_factory=dict)
     selftests: dict[str, str] = field(default_factory=dict)
-    # Mutants of the solution (judging.mutation, by key "LINE: change") marked equivalent -> the reason.
+    # Mutants of the solution (judging.mutants, by key "LINE: change") marked equivalent -> the reason.
     equivalent_mutants: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):

@@ -2,7 +2,9 @@
 
 Nothing here trusts the student's run: its RESULT is only a candidate answer, validated and
 compared with the reference's answers and with data (hold-out targets) that never left this
-side. Hidden checks report pass or fail and a hint, never their inputs or expected values.
+side. Hidden checks report pass or fail and a hint, never their inputs or expected values: at most
+that the output's form (its dtype, type, length, keys or shape, without sizes) differs, and the
+dtypes of a sweep's failing probe, which the exercise states.
 """
 
 import math
@@ -29,6 +31,9 @@ class Outcome:
     message: str
     loss_history: dict = field(default_factory=dict)
     staff_message: str = ""  # why a hidden check failed: for staff only
+    # What a hidden check's failure may tell the student beside its hint: the dtypes of a sweep's failing
+    # probe, and a failure of the output's form alone (judging.compare.Mismatch.public); no hidden value.
+    public_detail: str = ""
 
 
 class RunAnswers:
@@ -129,13 +134,14 @@ def judge_check(plan: CheckPlan, student: Answers, reference: Answers, source: s
                 _check_untampered(source)
             outcome = _JUDGES[check.kind](plan, student, reference)
         except Mismatch as exc:
-            outcome = Outcome(False, str(exc))
+            outcome = Outcome(False, str(exc), public_detail=exc.public)
     if check.hidden:
         # Anything derived from a hidden probe stays with staff, the student's own loss curve included.
         outcome.loss_history = {}
         if not outcome.passed:
             outcome.staff_message = outcome.message
-            outcome.message = HIDDEN_FAILURE + (f" Hint: {check.hint}" if check.hint else "")
+            outcome.message = " ".join(filter(None, (HIDDEN_FAILURE, outcome.public_detail,
+                                                     f"Hint: {check.hint}" if check.hint else "")))
     elif not outcome.passed and check.hint:
         outcome.message += f"\nHint: {check.hint}"
     return outcome
@@ -193,6 +199,21 @@ def _format_inputs(args):
     return ", ".join(shown)
 
 
+def _probe_shown(plan: CheckPlan, probe_id: str) -> str:
+    """How a failure names its probe: by its inputs where the check is visible, and the dtypes of its sweep."""
+    inputs = plan.visible_inputs.get(probe_id)
+    shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
+    sweep = plan.swept_dtypes.get(probe_id)
+    return shown + (f" (a dtype sweep: inputs in {' and '.join(sweep)})" if sweep else "")
+
+
+def _probe_public(plan: CheckPlan, probe_id: str, form: str = "") -> str:
+    """What a hidden check's failure on the probe may say: the dtypes of its sweep (the spec's, not drawn)
+    and `form`, a failure of the output's form alone."""
+    sweep = plan.swept_dtypes.get(probe_id)
+    return " ".join(filter(None, (f"Its inputs were {' and '.join(sweep)}." if sweep else "", form)))
+
+
 def _judge_values(plan, student, reference):
     check = plan.check
     tolerance = Tolerance.of_check(check)
@@ -205,6 +226,8 @@ def _judge_values(plan, student, reference):
                 compare(expected["output"], got.get("output"), tolerance)
             if check.match_requires_grad:
                 _compare_gradient_tracking(expected, got)
+            if check.simulate_device:
+                _compare_devices(expected, got)
             if check.kind == "gradient":
                 # Forward values first, then the student's backward against their own forward
                 # (the clearest message when only the backward is wrong), then the reference's gradients.
@@ -214,26 +237,52 @@ def _judge_values(plan, student, reference):
                     if key == "output_minus" and check.gradcheck:
                         check_finite_differences(plan.gradchecks[probe_id], got)
         except Mismatch as exc:
-            inputs = plan.visible_inputs.get(probe_id)
-            shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
-            raise Mismatch(f"Wrong result{shown}:\n{exc}") from exc
+            raise Mismatch(f"Wrong result{_probe_shown(plan, probe_id)}:\n{exc}{RELOAD_NOTE * check.reload_differs}",
+                           _probe_public(plan, probe_id, exc.public)) from exc
     count = len(plan.probe_ids)
     return Outcome(True, f"Matches the reference on all {count} input{'s' * (count != 1)}.")
 
 
+RELOAD_NOTE = ("\nWhile this check runs, torch.load gives back what was saved scaled by a factor, so only the "
+               "predictions of the model you loaded match the reference's: predict with the reloaded model.")
+# The longest device name an answer may give (cuda:0, mps:0): anything longer is malformed.
+MAX_DEVICE_NAME = 32
+
+
+def _per_output_tensor(got: dict, key: str, valid, what: str) -> list[tuple[str, object]]:
+    """(where, fact) for each tensor of the output, from the answer's list `key` (one fact per tensor,
+    each `valid`); raise Mismatch, saying that the answer does not say `what`, when it is malformed."""
+    facts = got.get(key)
+    leaves = [where for where, _ in tensor_leaves(got.get("output"))]
+    if type(facts) is not list or len(facts) != len(leaves) or not all(map(valid, facts)):
+        raise Mismatch(f"the answer does not say {what}")
+    return list(zip(leaves, facts))
+
+
 def _compare_gradient_tracking(expected: dict, got: dict) -> None:
     """Each output tensor tracks gradients (requires_grad) exactly when the reference's does."""
-    flags = got.get("output_requires_grad")
-    leaves = [where for where, _ in tensor_leaves(got.get("output"))]
-    if type(flags) is not list or len(flags) != len(leaves) or any(type(flag) is not bool for flag in flags):
-        raise Mismatch("the answer does not say which output tensors track gradients")
-    for where, tracked, wanted in zip(leaves, flags, expected["output_requires_grad"]):
+    flags = _per_output_tensor(got, "output_requires_grad", lambda flag: type(flag) is bool,
+                               "which output tensors track gradients")
+    for (where, tracked), wanted in zip(flags, expected["output_requires_grad"]):
         if tracked and not wanted:
             raise Mismatch(f"{where} still tracks gradients (requires_grad=True), where the reference's does not: "
                            f"compute it under torch.no_grad(), or return it .detach()ed")
         if wanted and not tracked:
             raise Mismatch(f"{where} does not track gradients (requires_grad=False), where the reference's does: "
                            f"do not detach it, or compute it outside torch.no_grad()")
+
+
+def _compare_devices(expected: dict, got: dict) -> None:
+    """Under a simulated device, each output tensor is on the device where the reference's is."""
+    devices = _per_output_tensor(got, "output_devices", _is_device_name, "which device each output tensor is on")
+    for (where, device), wanted in zip(devices, expected["output_devices"]):
+        if device != wanted:  # a fact of the code, not of the probe's inputs: a hidden check may say it
+            message = f"your {where} is on {device}; the reference's is on {wanted}"
+            raise Mismatch(message, public=message[0].upper() + message[1:] + ".")
+
+
+def _is_device_name(value) -> bool:
+    return type(value) is str and len(value) <= MAX_DEVICE_NAME
 
 
 def check_finite_differences(probe: dict, got: dict, rtol: float = 1e-3, atol: float = 1e-5) -> None:
@@ -270,11 +319,9 @@ def _judge_raises(plan, student, reference):
         _reference_raised(reference, probe_id, check)
         raised = student.raised(probe_id)
         if raised is None or _builtin_name(check) not in raised[0]:
-            inputs = plan.visible_inputs.get(probe_id)
-            shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
             what = "returned a result" if raised is None else f"raised something else:\n{raised[1]}"
-            raise Mismatch(f"Expected {check.exception} to be raised{shown}, but your code {what}"
-                           f"{_namesake(check, raised)}")
+            raise Mismatch(f"Expected {check.exception} to be raised{_probe_shown(plan, probe_id)}, but your code "
+                           f"{what}{_namesake(check, raised)}", _probe_public(plan, probe_id))
     count = len(plan.probe_ids)
     return Outcome(True, f"Raises {check.exception} on all {count} input{'s' * (count != 1)}, as asked.")
 
@@ -326,9 +373,8 @@ def _judge_distribution(plan, student, reference):
             check_predicates(samples, check.predicates)
             compare_distributions(expected, samples, check)
         except Mismatch as exc:
-            inputs = plan.visible_inputs.get(probe_id)
-            shown = f" for inputs ({_format_inputs(inputs)})" if inputs is not None else " on a randomly drawn input"
-            raise Mismatch(f"Wrong distribution{shown}:\n{exc}") from exc
+            raise Mismatch(f"Wrong distribution{_probe_shown(plan, probe_id)}:\n{exc}",
+                           _probe_public(plan, probe_id)) from exc
     count = len(plan.probe_ids)
     return Outcome(True, f"The statistics of {check.draws} draws match on all {count} "
                          f"input{'s' * (count != 1)}.")
@@ -355,6 +401,8 @@ def _judge_structure(plan, student, reference):
             if field_name == "parameter_count" and (type(have) is not int or have != want):
                 raise Mismatch(f"parameter count: expected {want}, got {describe(have)}")
             compare(want, have, EXACT, where=field_name.replace("_", " "))
+        if plan.check.simulate_device:
+            _compare_devices(expected, got)
     parameters = expected.get("parameter_count")
     shown = f"{parameters} parameters, " if parameters is not None else ""
     return Outcome(True, f"Structure matches: {shown}output {structure_of(expected.get('output'))}.")
@@ -384,10 +432,9 @@ TRAINING_LOSSES = {
     "bce_with_logits": ("binary cross-entropy with logits", torch.nn.functional.binary_cross_entropy_with_logits),
     "cross_entropy": ("cross-entropy", torch.nn.functional.cross_entropy),
 }
-# The last loss the code records must match the trusted side's loss of the returned model. It is
-# usually measured before the last optimiser step, or averaged over an epoch's mini-batches: the
-# honest loops we measured differed by up to 14% (Adam on mini-batches of 8), hence 25%.
-RECORDED_LOSS_RTOL, RECORDED_LOSS_ATOL = 0.25, 1e-4
+# What the last recorded loss may differ by beyond its check's tolerance (recorded_loss: model) or band
+# (recorded_loss: batches), for a loss near zero.
+MODEL_LOSS_ATOL, BATCHES_LOSS_ATOL = 1e-6, 1e-4
 
 
 def _predictions(answer, key, target, where, loss):
@@ -412,13 +459,35 @@ def _predictions(answer, key, target, where, loss):
     return predictions
 
 
-def _recorded_curve(losses, training_loss, loss):
-    """(passed, finding) for the recorded losses: they must end at the model's real training loss, and fall."""
+def _compare_model_device(expected: dict, got: dict) -> None:
+    """Under a simulated device, the returned model is on the device where the reference's is."""
+    device, wanted = got.get("model_device"), expected.get("model_device")
+    if not _is_device_name(device):
+        raise Mismatch("the answer does not say which device the model is on")
+    if device != wanted:  # a fact of the code, not of the training data: a hidden check may say it
+        raise Mismatch(f"your model is on {device}; the reference's is on {wanted}: move the model to the device "
+                       f"your code picks (model.to(device)), and every batch with it",
+                       public=f"Your model is on {device}; the reference's is on {wanted}.")
+
+
+def _recorded_curve(losses, training_loss, check):
+    """(passed, finding) for the recorded losses: they must end at the model's real training loss, as the
+    check's recorded_loss defines the figure, and fall."""
     first, last = losses[0], losses[-1]
-    if abs(last - training_loss) > RECORDED_LOSS_ATOL + RECORDED_LOSS_RTOL * max(abs(last), training_loss):
-        return False, (f"the last loss you recorded, {last:.4g}, does not match the {TRAINING_LOSSES[loss][0]} of "
-                       f"the returned model on the training data, {training_loss:.4g}, as the grader computes it "
-                       f"(record the loss of the model you train, on the training data)")
+    name = TRAINING_LOSSES[check.loss][0]
+    if check.recorded_loss == "model":
+        allowed = MODEL_LOSS_ATOL + check.loss_rtol * abs(training_loss)
+        if abs(last - training_loss) > allowed:
+            return False, (f"the last loss you recorded, {last:.6g}, is not the {name} of the returned model on the "
+                           f"whole training data, {training_loss:.6g} as the grader computes it (up to {allowed:.2g} "
+                           f"apart): record, after each {check.losses_per or 'epoch'}, the loss of the model on all "
+                           f"the training data, not a mini-batch's loss or an average over the mini-batches")
+    else:
+        low, high = check.loss_band
+        if not low * training_loss - BATCHES_LOSS_ATOL <= last <= high * training_loss + BATCHES_LOSS_ATOL:
+            return False, (f"the last loss you recorded, {last:.4g}, does not match the {name} of the returned model "
+                           f"on the training data, {training_loss:.4g}, as the grader computes it (from {low:g} to "
+                           f"{high:g} times it): record the loss of the model you train, on the training data")
     decreased = last < first
     return decreased, f"loss went from {first:.4g} to {last:.4g}" + ("" if decreased else " (it must decrease)")
 
@@ -434,7 +503,14 @@ def _judge_training(plan, student, reference):
         history = {"reference": _losses(expected, check)}
     except Mismatch as exc:
         raise ReferenceFailed(f"the reference solution's losses on {probe_id}: {exc}") from exc
+    try:
+        _check_arguments(expected, check)
+    except Mismatch as exc:
+        raise ReferenceFailed(f"the reference solution's training on {probe_id} does not use its arguments as "
+                              f"verify_args asks: {exc}") from exc
     got = student.answer(probe_id)
+    if check.simulate_device:
+        _compare_model_device(expected, got)
     losses = _losses(got, check)
     history["student"] = losses
     history["threshold"] = check.max_final_loss
@@ -444,10 +520,11 @@ def _judge_training(plan, student, reference):
     predictions = _predictions(got, "train_predictions", train_y, "on the training inputs", loss)
     holdout_predictions = _predictions(got, "holdout_predictions", holdout_y, "on the held-out inputs", loss)
     _check_trained(got, predictions, loss)
+    _check_arguments(got, check)
     training_loss = float(TRAINING_LOSSES[loss][1](predictions, train_y))
     findings, failures = [], []
     if check.loss_must_decrease:
-        decreased, finding = _recorded_curve(losses, training_loss, loss)
+        decreased, finding = _recorded_curve(losses, training_loss, check)
         (findings if decreased else failures).append(finding)
     if check.max_final_loss:
         ok = training_loss <= check.max_final_loss
@@ -521,6 +598,86 @@ def _check_trained(answer, predictions, loss):
         raise Mismatch("the returned model's predictions hardly depend on its parameters (noise on every "
                        f"parameter moved them by {moved:.3g} at most, for a spread of {spread:.3g}): a lookup of the "
                        "training data, or layers the model does not use, are not a trained network")
+
+
+# The records of a training run the trusted side reads (the result's own size cap bounds them anyway),
+# and how close the first step's learning rate must be to lr (a 0-d float32 tensor holds it rounded).
+MAX_RECORDED_STEPS = 1_000_000
+MAX_PARAM_GROUPS = 1000
+LEARNING_RATE_RTOL = 1e-6
+
+
+def _check_arguments(answer, check):
+    """Raise Mismatch unless the harness's records show that the training used the arguments the check
+    verifies (verify_args): the first optimizer step's learning rate is `lr` (a scheduler may change it
+    later); `epochs` and `batch_size` make the number of optimizer steps; the returned model trained on
+    batches of at most `batch_size` rows that cover the training data once per epoch. The records are
+    claims from the student's process: a missing or malformed one fails."""
+    verified = set(check.verify_args)
+    if not verified:
+        return
+    steps = _recorded_learning_rates(answer)
+    if "lr" in verified:
+        lr = check.kwargs["lr"]
+        first = steps[0] if steps else []
+        if not first or not all(rate is not None and math.isclose(rate, lr, rel_tol=LEARNING_RATE_RTOL)
+                                for rate in first):
+            seen = ", ".join("none" if rate is None else f"{rate:g}" for rate in first) or "none"
+            raise Mismatch(f"the optimizer's learning rate was {seen} at its first step, but train was called with "
+                           f"lr={lr:g}: pass lr to the optimizer")
+    if verified & {"epochs", "batch_size"} and len(steps) != check.expected_steps:
+        raise Mismatch(f"the optimizer took {len(steps)} steps, but train was called with {_steps_called_for(check)}")
+    if "batch_size" in verified:
+        batch_size, n, epochs = check.kwargs["batch_size"], check.data.n, check.kwargs["epochs"]
+        rows = _recorded_batches(answer)
+        if not rows:
+            raise Mismatch("the grader saw no batch that the returned model trained on: call the model itself "
+                           "(model(x), not model.forward(x)) on each mini-batch")
+        if max(rows) > batch_size:
+            raise Mismatch(f"the model trained on a batch of {max(rows)} rows, but train was called with "
+                           f"batch_size={batch_size}")
+        if _epochs_covered(rows, n) != epochs:
+            raise Mismatch(f"the model's training batches ({len(rows)} batches of {sum(rows)} rows in all) do not "
+                           f"cover the {n} training examples once per epoch, {epochs} times (epochs={epochs})")
+
+
+def _steps_called_for(check):
+    epochs, batch_size, n = check.kwargs["epochs"], check.kwargs.get("batch_size"), check.data.n
+    if batch_size is None:
+        return f"epochs={epochs}: one step per epoch on the whole training data, {epochs} steps"
+    return (f"epochs={epochs} and batch_size={batch_size}: {check.expected_steps // epochs} mini-batches per epoch "
+            f"on {n} examples, {check.expected_steps} steps")
+
+
+def _epochs_covered(rows, n):
+    """How many epochs the batches make, in order, each exactly `n` rows; None if a batch straddles two."""
+    epochs, filled = 0, 0
+    for count in rows:
+        filled += count
+        if filled == n:
+            epochs, filled = epochs + 1, 0
+        elif filled > n:
+            return None
+    return epochs if filled == 0 else None
+
+
+def _recorded_learning_rates(answer):
+    """Each optimizer step's learning rates (one per param group, None where it has none)."""
+    steps = answer.get("learning_rates")
+    if type(steps) is not list or len(steps) > MAX_RECORDED_STEPS or not all(
+            type(step) is list and len(step) <= MAX_PARAM_GROUPS
+            and all(rate is None or type(rate) is float for rate in step) for step in steps):
+        raise Mismatch("the grader's record of the optimizer's steps is missing or malformed")
+    return steps
+
+
+def _recorded_batches(answer):
+    """The rows of each batch the returned model trained on."""
+    rows = answer.get("training_batches")
+    if type(rows) is not list or len(rows) > MAX_RECORDED_STEPS or not all(
+            type(count) is int and count >= 1 for count in rows):
+        raise Mismatch("the grader's record of the training batches is missing or malformed")
+    return rows
 
 
 def _check_untampered(source):

@@ -207,3 +207,73 @@ class ManyDrawsTests(SimpleTestCase):
         self.assertEqual(evaluation.score, 1, evaluation.outcomes[0][1].message)
         print(f"500 probes graded in {elapsed:.2f} s")
         self.assertLess(elapsed, 15)
+
+
+SWEEP_SPEC = """
+title: Scale
+entry: {function: scale}
+checks:
+  - kind: value
+    name: Float32 only
+    points: 1
+    random: {count: 2, args: [{randn: [4]}, {tensor: [2.0]}]}
+  - kind: value
+    name: Keeps the input's dtype
+    points: 1
+    cases:
+      - args: [{tensor: [1.0, -2.0], dtypes: [float32, float64]}, {tensor: [2.0], dtypes: [float32, float64]}]
+    random: {count: 3, args: [{randn: [4], dtypes: [float32, float64]}, {tensor: [2.0], dtypes: [float32, float64]}]}
+  - kind: value
+    name: Keeps the input's dtype on hidden inputs
+    points: 1
+    hidden: true
+    hint: Multiply.
+    random: {count: 2, args: [{randn: [4], dtypes: [float32, float64]}, {tensor: [2.0], dtypes: [float32, float64]}]}
+"""
+SCALE = "def scale(x, factor):\n    return x * factor\n"
+SCALE_IN_FLOAT32 = "def scale(x, factor):\n    return x.float() * factor.float()\n"
+
+
+class DtypeSweepTests(SimpleTestCase):
+    def test_it_runs_each_probe_once_per_dtype_with_the_same_values(self):
+        plan = build_plan(read(SWEEP_SPEC), seed=3)
+        swept = [probe for probe in plan.probes if probe["id"].startswith("1.")]
+        self.assertEqual([probe["id"] for probe in swept],
+                         ["1.case0.float32", "1.case0.float64"] + [f"1.random{draw}.{dtype}" for draw in range(3)
+                                                                   for dtype in ("float32", "float64")])
+        for single, double in zip(swept[::2], swept[1::2]):
+            self.assertEqual([arg.dtype for arg in single["args"] + double["args"]],
+                             [torch.float32] * 2 + [torch.float64] * 2)
+            torch.testing.assert_close(double["args"][0].float(), single["args"][0])
+        self.assertEqual(plan.checks[1].swept_dtypes["1.random2.float64"], ("float64",))
+
+    def test_a_cast_to_float32_passes_a_float32_check_but_fails_the_sweep_naming_the_dtype(self):
+        evaluation = evaluate(read(SWEEP_SPEC), SCALE, SCALE_IN_FLOAT32, 1, get_backend())
+        float32, swept, hidden = (outcome for _, outcome in evaluation.outcomes)
+        self.assertTrue(float32.passed, float32.message)
+        self.assertFalse(swept.passed)
+        self.assertIn("(a dtype sweep: inputs in float64):\n"
+                      "output: dtype mismatch: expected torch.float64, got torch.float32", swept.message)
+        self.assertEqual(hidden.message, "Failed on a hidden test. Its inputs were float64. Your output has dtype "
+                                         "torch.float32 where torch.float64 was expected. Hint: Multiply.")
+
+    def test_a_solution_that_keeps_the_inputs_dtype_passes_every_dtype(self):
+        evaluation = evaluate(read(SWEEP_SPEC), SCALE, "def scale(x, factor):\n    return factor * x\n", 1,
+                              get_backend())
+        self.assertEqual(evaluation.score, 3, [outcome.message for _, outcome in evaluation.outcomes])
+
+    def test_it_refuses_unknown_dtypes_sweeps_of_different_lengths_and_a_swept_init(self):
+        head = "title: t\nentry: {module: M}\nchecks:\n  - kind: value\n    name: v\n"
+        problems = read_problems(
+            head + "    init: [{tensor: [1.0], dtypes: [float32, float64]}]\n    random:\n      count: 1\n"
+                   "      args: [{randn: [3], dtypes: [float32, float64]}, {randint: [0, 3, [3]], "
+                   "dtypes: [int32, int64, uint8]}, {rand: [2], dtypes: [float32, float128]}, "
+                   "{rand: [2], dtype: float64, dtypes: [float32, float64]}]\n")
+        self.assertEqual(problems, [
+            "exercise.yaml:4: 'dtypes' sweeps a probe's args, not 'init': give the constructor's tensors one dtype",
+            "exercise.yaml:9: 'dtypes' must list two or more distinct dtypes of float32, float64, float16, bfloat16, "
+            "int64, int32, uint8, bool, got ['float32', 'float128']",
+            "exercise.yaml:9: give a tensor 'dtype' or a sweep of 'dtypes', not both",
+            "exercise.yaml:8: the inputs of one probe with 'dtypes' sweep together (the k-th dtype of each): their "
+            "lists must have the same length, got lengths [2, 3]",
+        ])

@@ -2,9 +2,14 @@
 outputs (lengths, keys, each tensor's shape and dtype) and predicates such as nonnegative or
 sums_to_one, judged on the trusted side from the returned tensors."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.test import SimpleTestCase
 
+from courses.loader import Problems
+from grader.content import read_exercise
 from judging.evaluation import evaluate
 from grader.runner import get_backend
 from tests.grader.factories import read
@@ -119,3 +124,77 @@ class PredicateTests(SimpleTestCase):
         self.assertTrue(outcomes(SOFTMAX_SPEC, gram, gram + "\n")[1].passed)
         outcome = outcomes(SOFTMAX_SPEC, gram, "def probabilities(x):\n    return x @ x.T + x[:, :3]\n")[1]
         self.assertIn("it must equal its transpose", outcome.message)
+
+
+Q_LEARNING = (Path(__file__).resolve().parents[2] / "content/pytorch-essentials/10-applications/exercises/"
+              "q-learning-targets")
+BROADCAST_SPEC = """
+title: Fill
+entry: {function: fill}
+checks:
+  - kind: value
+    name: Fills
+    points: 1
+    broadcast: true
+    random: {count: 2, dims: {n: [2, 5]}, args: [{randn: [n]}, {float: [-1, 1]}]}
+"""
+FILL = "import torch\n\ndef fill(x, value):\n    return torch.full_like(x, value)\n"
+
+
+class FormFailureTests(SimpleTestCase):
+    """A value check that fails on the output's dtype, type or shape alone says so, hidden or not."""
+
+    def test_a_float64_output_with_the_right_values_is_told_its_dtype_on_visible_and_hidden_checks(self):
+        problems = Problems()
+        exercise = read_exercise(Q_LEARNING, problems)
+        code = exercise.solution.replace("(~done).float()", "(~done).double()")
+        messages = {check.name: outcome.message
+                    for check, outcome in evaluate(exercise.spec, exercise.solution, code, 1, get_backend()).outcomes}
+        self.assertIn("output: dtype mismatch: expected torch.float32, got torch.float64",
+                      messages["Matches the reference on the example"])
+        self.assertEqual(messages["Matches the reference on random batches"],
+                         "Failed on a hidden test. Its inputs were float32. Your output has dtype torch.float64 where "
+                         "torch.float32 was expected. Hint: Take the largest Q-value of each next state (max over the "
+                         "actions, dim=1), and keep only the reward where the episode ended (done is True).")
+        self.assertEqual(messages["Works for one transition and any number of actions"],
+                         "Failed on a hidden test. Your output has dtype torch.float64 where torch.float32 was "
+                         "expected.")
+
+    def test_a_hidden_check_says_that_the_type_or_shape_differs_without_its_sizes(self):
+        spec = read(SPLIT_SPEC.replace("points: 1", "points: 1\n    hidden: true").replace("structure", "value"))
+        (outcome,) = [outcome for _, outcome in evaluate(
+            spec, SPLIT, SPLIT.replace("x[:, :2]", "x[:, :3]"), 1, get_backend()).outcomes]
+        self.assertEqual(outcome.message, "Failed on a hidden test. The shape of your output['left'] differs from "
+                                          "the expected one.")
+        (outcome,) = [outcome for _, outcome in evaluate(
+            spec, SPLIT, SPLIT.replace("x[:, :2]", "x[:, :2].tolist()"), 1, get_backend()).outcomes]
+        self.assertEqual(outcome.message, "Failed on a hidden test. Your output['left'] is a list where a tensor "
+                                          "was expected.")
+
+    def test_a_hidden_check_failed_on_values_shows_its_hint_alone(self):
+        spec = read(SPLIT_SPEC.replace("points: 1", "points: 1\n    hidden: true\n    hint: Halve.")
+                    .replace("structure", "value"))
+        (outcome,) = [outcome for _, outcome in evaluate(
+            spec, SPLIT, SPLIT.replace("x[:, :2]", "x[:, :2] + 1"), 1, get_backend()).outcomes]
+        self.assertEqual(outcome.message, "Failed on a hidden test. Hint: Halve.")
+
+
+class OneWayBroadcastTests(SimpleTestCase):
+    """broadcast: true broadcasts the student's output to the reference's shape, never the other way."""
+
+    def test_a_scalar_or_one_element_answer_with_the_right_value_passes(self):
+        for answer in ("torch.tensor(value)", "torch.tensor([value])"):
+            with self.subTest(answer):
+                code = f"import torch\n\ndef fill(x, value):\n    return {answer}\n"
+                (outcome,) = outcomes(BROADCAST_SPEC, FILL, code)
+                self.assertTrue(outcome.passed, outcome.message)
+
+    def test_an_answer_with_an_extra_or_expanded_dimension_fails_and_says_the_shapes(self):
+        for answer, shape in (("torch.full_like(x, value)[None]", "(1, {n})"),
+                              ("torch.full_like(x, value).expand(7, -1)", "(7, {n})")):
+            with self.subTest(answer):
+                code = f"import torch\n\ndef fill(x, value):\n    return {answer}\n"
+                (outcome,) = outcomes(BROADCAST_SPEC, FILL, code)
+                self.assertFalse(outcome.passed)
+                self.assertRegex(outcome.message, r"output: shape mismatch: got " + re.escape(shape).replace(
+                    r"\{n\}", r"(\d)") + r", which cannot be broadcast to the expected \(\1,\)")

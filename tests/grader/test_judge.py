@@ -44,13 +44,20 @@ class CompareTestCase(SimpleTestCase):
 
     def test_shapes_must_match_exactly_unless_broadcasting_is_allowed(self):
         self.assertIn("shape mismatch: expected (3,), got (3, 1)", self.mismatch(torch.zeros(3), torch.zeros(3, 1)))
-        compare(torch.arange(3.0), torch.arange(3.0).reshape(1, 3), Tolerance(broadcast=True))
+        compare(torch.full((3,), 2.0), torch.tensor([2.0]), Tolerance(broadcast=True))
 
-    def test_broadcasting_compares_every_broadcast_element(self):
-        message = self.mismatch(torch.arange(3.0), torch.arange(3.0).reshape(3, 1), Tolerance(broadcast=True))
-        self.assertIn("Mismatched elements: 6 / 9 (66.7%)", message)
-        self.assertIn("does not broadcast with the expected (3,)",
-                      self.mismatch(torch.zeros(3), torch.zeros(2), Tolerance(broadcast=True)))
+    def test_it_broadcasts_a_scalar_answer_to_the_expected_shape_and_compares_every_element(self):
+        compare(torch.full((2, 3), 2.0), torch.tensor(2.0), Tolerance(broadcast=True))
+        compare(torch.arange(6.0).reshape(2, 3), torch.arange(3.0) + torch.tensor([[0.0], [3.0]]),
+                Tolerance(broadcast=True))
+        message = self.mismatch(torch.arange(3.0), torch.tensor([1.0]), Tolerance(broadcast=True))
+        self.assertIn("Mismatched elements: 2 / 3 (66.7%)", message)
+
+    def test_it_never_broadcasts_the_expected_to_the_answers_shape(self):
+        for got in (torch.arange(3.0).reshape(1, 3), torch.arange(3.0).expand(7, 3), torch.zeros(2)):
+            with self.subTest(shape=tuple(got.shape)):
+                self.assertIn(f"shape mismatch: got {tuple(got.shape)}, which cannot be broadcast to the expected (3,)",
+                              self.mismatch(torch.arange(3.0), got, Tolerance(broadcast=True)))
 
     def test_nan_fails_unless_allowed(self):
         expected = torch.tensor([1.0, math.nan])

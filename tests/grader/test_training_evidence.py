@@ -6,6 +6,8 @@ Each submission here tries to collect points with a claim instead of training, t
 sandbox; honest loops must still get full marks on every seed.
 """
 
+from dataclasses import replace
+
 import pytest
 from django.conf import settings
 
@@ -168,7 +170,10 @@ def train(images, labels, epochs, lr, batch_size=None):
 def test_a_lookup_of_the_training_images_earns_no_training_points(grading_backend, chapter, slug, mistake):
     exercise = bundled(slug, chapter)
     code = exercise.spec.selftests[f"mistakes/{mistake}"]
-    _, checks = outcomes(grading_backend, exercise.spec, SMALL_DIGITS_REFERENCE, code)
+    # The cheap reference takes one full-batch step per epoch: the arguments' use is not what is tested here.
+    spec = replace(exercise.spec, checks=tuple(replace(check, verify_args=()) if check.kind == "training" else check
+                                               for check in exercise.spec.checks))
+    _, checks = outcomes(grading_backend, spec, SMALL_DIGITS_REFERENCE, code)
     training = [check for check in exercise.spec.checks if check.kind == "training"]
     assert not any(checks[check.name].passed for check in training)
     visible = next(check.name for check in training if not check.hidden)

@@ -7,7 +7,7 @@ import pytest
 
 from courses.loader import Problems
 from grader.content import read_exercise
-from judging.spec import ApiCheck, ExerciseSpec, IntInput, RaisesCheck, TensorInput, TrainingCheck
+from judging.spec import ApiCheck, ExerciseSpec, IntInput, RaisesCheck, TensorInput, TrainingCheck, input_from_json
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 FOLDERS = sorted(path.parent for path in CONTENT.glob("*/*/exercises/*/exercise.yaml"))
@@ -37,3 +37,11 @@ def test_an_object_refuses_an_impossible_combination():
     with pytest.raises(ValueError):
         TensorInput(make="randn", arg=[3], dtype="float128")
     assert IntInput(((1, 2), (4, "n"))).to_json() == {"int": [[1, 2], [4, "n"]]}
+
+
+def test_a_dtype_sweep_round_trips_and_starts_with_its_dtype():
+    swept = TensorInput(make="randn", arg=[3], dtype="float32", dtypes=("float32", "float64"))
+    assert input_from_json(json.loads(json.dumps(swept.to_json()))) == swept
+    assert "dtypes" not in TensorInput(make="randn", arg=[3]).to_json()["tensor"]
+    with pytest.raises(ValueError):
+        TensorInput(make="randn", arg=[3], dtype="float64", dtypes=("float32", "float64"))

@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 else:
                     failed += 1
                     self.stdout.write(f"FAIL  {name}: " + "\n      ".join(result.problems))
-                for warning in lint_spec(data.spec):
+                for warning in lint_spec(data.spec, prompt=data.prompt):
                     self.stdout.write(f"warn  {name}: {warning}")
                 if mutants:
                     print_report(data.spec, data.solution, 3, label=f"{folder}/solution.py",
