@@ -22,12 +22,14 @@ def train(images, labels, epochs=20, lr=0.005, batch_size=64):
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for epoch in range(epochs):
-        total = 0.0
+        model.train()
         for batch_images, batch_labels in loader:
             loss = loss_fn(model(batch_images), batch_labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(batch_labels)
-        losses.append(total / len(labels))
+        # The loss of the model as the epoch leaves it, on all the training images.
+        model.eval()
+        with torch.no_grad():
+            losses.append(loss_fn(model(images), labels).item())
     return model, losses

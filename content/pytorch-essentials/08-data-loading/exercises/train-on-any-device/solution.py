@@ -12,7 +12,6 @@ def train(x, y, epochs=40, lr=0.05, batch_size=32):
                         pin_memory=torch.cuda.is_available())
     losses = []
     for epoch in range(epochs):
-        total = 0.0
         for batch_x, batch_y in loader:
             batch_x = batch_x.to(device, non_blocking=True)
             batch_y = batch_y.to(device, non_blocking=True)
@@ -20,6 +19,7 @@ def train(x, y, epochs=40, lr=0.05, batch_size=32):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(batch_x)
-        losses.append(total / len(x))
+        # The loss of the model as the epoch leaves it, on all the training points.
+        with torch.no_grad():
+            losses.append(loss_fn(model(x.to(device)), y.to(device)).item())
     return model, losses

@@ -6,16 +6,14 @@ def train(x, y, epochs=300, lr=0.05):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(x.shape[1], 16), nn.Tanh(), nn.Linear(16, 1))
     loss_fn = nn.BCEWithLogitsLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr / 5)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(epochs):
-        order = torch.randperm(len(x))
-        total = 0.0
-        for batch in order.split(64):
+        for batch in torch.randperm(len(x)).split(64):
             optimizer.zero_grad()
             loss = loss_fn(model(x[batch]), y[batch])
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(batch)
-        losses.append(total / len(x))  # the epoch's average over its mini-batches
+        with torch.no_grad():  # the loss of the model as the epoch leaves it, on all the training points
+            losses.append(loss_fn(model(x), y).item())
     return model, losses

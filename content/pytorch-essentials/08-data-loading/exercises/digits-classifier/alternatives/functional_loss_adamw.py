@@ -34,13 +34,11 @@ def train(images, labels, epochs=20, lr=0.005, batch_size=64):
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     losses = []
     for epoch in range(epochs):
-        model.train()
-        batch_losses = []
         for batch_images, batch_labels in loader:
             optimizer.zero_grad()
             loss = F.cross_entropy(model(batch_images), batch_labels)
             loss.backward()
             optimizer.step()
-            batch_losses.append(loss.detach())
-        losses.append(torch.stack(batch_losses).mean())
+        with torch.no_grad():  # a 0-d tensor is a number too
+            losses.append(F.cross_entropy(model(images), labels))
     return model, losses

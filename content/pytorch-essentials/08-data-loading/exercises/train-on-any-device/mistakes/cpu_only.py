@@ -1,4 +1,4 @@
-# fails: Picks the device by asking PyTorch
+# fails: Picks the device by asking PyTorch, Also with 8 features and other settings
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset

@@ -1,4 +1,4 @@
-# fails: Fits a plane with mini-batches, Also with 8 features and other settings
+# fails: Fits a plane with mini-batches
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset

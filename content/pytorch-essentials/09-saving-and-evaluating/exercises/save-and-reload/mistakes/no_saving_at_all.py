@@ -1,4 +1,4 @@
-# fails: Saves and loads a state_dict
+# fails: Predicts with the reloaded model on random layers, Saves and loads a state_dict
 import torch
 
 

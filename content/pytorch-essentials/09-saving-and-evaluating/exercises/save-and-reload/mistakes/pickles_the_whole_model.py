@@ -1,4 +1,4 @@
-# fails: The reloaded model predicts like the original on the example, The reloaded model predicts like the original on random layers
+# fails: The reloaded model predicts like the original on the example, Predicts with the reloaded model on random layers
 import io
 
 import torch
