@@ -1,4 +1,4 @@
-# fails: Matches the examples, Works along the last dimension of random tensors of any rank
+# fails: Matches the examples, Works along the last dimension of random tensors of any rank and float dtype
 import torch
 
 
