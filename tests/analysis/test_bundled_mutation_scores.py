@@ -7,7 +7,7 @@ each, so the suite grades a sample of them: every mutant of the operators its ch
 (a parameter hard-coded to its default, shuffle off, the device hard-coded, zero_grad dropped, a loop
 bound off by one) must be killed or marked equivalent. `manage.py validate_course --mutants` runs the
 whole analysis of every exercise. It touches no database, so bin/test runs it in one pass (marker
-`mutation`)."""
+`no_database`)."""
 
 import pytest
 from django.conf import settings
@@ -23,7 +23,7 @@ TRAINING = [(chapter, data) for chapter, data in EXERCISES if data.spec.entry.ki
 MIN_SCORE = 0.9
 TRAINING_SAMPLE = ("parameter-hard-coded", "shuffle-flipped", "device-hard-coded", "zero_grad-dropped", "loop-bound")
 
-pytestmark = [pytest.mark.slow, pytest.mark.mutation]
+pytestmark = [pytest.mark.slow, pytest.mark.no_database]
 
 
 @pytest.mark.parametrize("chapter,data", FUNCTIONS, ids=[f"{c}/{d.slug}" for c, d in FUNCTIONS])

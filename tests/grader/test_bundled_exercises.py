@@ -22,6 +22,7 @@ def test_chapters_2_to_7_have_at_least_ten_exercises_covering_every_check_kind()
 
 
 @pytest.mark.slow
+@pytest.mark.no_database  # the sandbox alone: bin/test runs it in one pass
 @pytest.mark.parametrize("chapter,data", EXERCISES, ids=[f"{c}/{d.slug}" for c, d in EXERCISES])
 def test_it_validates_with_its_alternatives_and_mistakes(chapter, data, grading_backend):
     result = validate(data.spec, data.solution, data.starter, backend=grading_backend,
