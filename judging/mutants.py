@@ -70,13 +70,15 @@ class Mutant:
 
 @dataclass(frozen=True)
 class Context:
-    """What an operator may need beyond the node: the parameters (with their defaults) of the function
-    it is in, the node it hangs from, and whether that function returns a tensor (not a model and its
-    losses)."""
+    """What an operator may need beyond the node, from the function it is in: its parameters' defaults,
+    and whether it returns a tensor (not a model and its losses)."""
 
     defaults: dict[str, ast.expr]
-    parent: ast.AST
     returns_tensor: bool
+
+    @classmethod
+    def of(cls, function: ast.FunctionDef) -> "Context":
+        return cls(_defaults(function), not _returns_model(function))
 
 
 # An operator: from one node of the solution (inside a function), the nodes that may replace it, each
@@ -245,7 +247,7 @@ def statement_deleted(node: ast.AST, context: Context) -> Iterator[Replacement]:
     `loss.backward()`) or an assignment."""
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         yield NAMED_DELETIONS.get(_call_name(node.value), "statement-deleted"), ast.Pass()
-    elif isinstance(node, (ast.Assign, ast.AugAssign)) and not isinstance(context.parent, ast.ClassDef):
+    elif isinstance(node, (ast.Assign, ast.AugAssign)):
         yield "statement-deleted", ast.Pass()
 
 
@@ -333,45 +335,43 @@ OPERATORS: tuple[Operator, ...] = (
 
 @dataclass(frozen=True)
 class _Site:
-    """A node of the tree, where it hangs, and what the operators are told about it."""
+    """A node of the tree, where it hangs, and what the operators are told of its function."""
 
     parent: ast.AST
     field: str
     index: int | None
     node: ast.AST
+    context: Context
+
+    def put(self, node: ast.AST) -> None:
+        """Hang `node` where this site's node hangs."""
+        if self.index is None:
+            setattr(self.parent, self.field, node)
+        else:
+            getattr(self.parent, self.field)[self.index] = node
 
 
 def _sites(tree: ast.Module) -> list[_Site]:
-    """Every node inside a function of `tree` (a function's signature and decorators excluded), in a
-    fixed order: the same tree, or a deep copy of it, gives the same list."""
+    """Every node inside a function of `tree` (a function's signature and decorators excluded), in the
+    order of a walk of the tree."""
     sites = []
     for function in ast.walk(tree):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
+        context = Context.of(function)
         for statement in function.body:
             stack = [(function, "body", function.body.index(statement), statement)]
             while stack:
                 parent, name, index, node = stack.pop(0)
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     continue  # visited as a function of its own
-                sites.append(_Site(parent, name, index, node))
+                sites.append(_Site(parent, name, index, node, context))
                 for child_name, value in ast.iter_fields(node):
                     items = value if isinstance(value, list) else [value]
                     stack += [(node, child_name, i if isinstance(value, list) else None, child)
                               for i, child in enumerate(items) if isinstance(child, ast.AST)
                               and not isinstance(child, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop))]
     return sites
-
-
-def _enclosing_functions(tree: ast.Module) -> dict[int, ast.FunctionDef]:
-    """id(node) -> the innermost function it is in."""
-    owner = {}
-    for function in ast.walk(tree):
-        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for statement in function.body:
-                for node in ast.walk(statement):
-                    owner[id(node)] = function  # inner functions come later in the walk and win
-    return owner
 
 
 def _defaults(function: ast.FunctionDef) -> dict[str, ast.expr]:
@@ -412,15 +412,10 @@ def mutants(solution_code: str) -> list[Mutant]:
     tree = ast.parse(solution_code)
     original = ast.unparse(tree)
     seen, made, keys = {original}, [], set()
-    owner = _enclosing_functions(tree)
-    for position, site in enumerate(_sites(tree)):
-        function = owner.get(id(site.node))
-        if function is None:
-            continue
-        context = Context(_defaults(function), site.parent, not _returns_model(function))
+    for site in _sites(tree):
         for operator in OPERATORS:
-            for name, replacement in operator(site.node, context):
-                source = _replaced(tree, position, replacement)
+            for name, replacement in operator(site.node, site.context):
+                source = _replaced(tree, site, replacement)
                 if source is None or source in seen:
                     continue
                 seen.add(source)
@@ -438,21 +433,17 @@ def _next_occurrence(change: str) -> str:
     return f"{text} (#{int(number.rstrip(')') or 1) + 1})"
 
 
-def _replaced(tree: ast.Module, position: int, replacement: ast.AST) -> str | None:
-    """The source of `tree` with the node at `position` (of `_sites`) replaced; None if it does not compile."""
-    mutated = copy.deepcopy(tree)
-    site = _sites(mutated)[position]
-    replacement = copy.deepcopy(replacement)
-    if site.index is None:
-        setattr(site.parent, site.field, replacement)
-    else:
-        getattr(site.parent, site.field)[site.index] = replacement
-    ast.fix_missing_locations(mutated)
+def _replaced(tree: ast.Module, site: _Site, replacement: ast.AST) -> str | None:
+    """The source of `tree` with `site`'s node replaced (the tree itself is left as it was); None if it
+    does not compile."""
+    site.put(ast.fix_missing_locations(ast.copy_location(copy.deepcopy(replacement), site.node)))
     try:
-        source = ast.unparse(mutated)
+        source = ast.unparse(tree)
         compile(source, SOLUTION_FILE, "exec")
     except (SyntaxError, ValueError, TypeError):
         return None
+    finally:
+        site.put(site.node)
     return source
 
 
@@ -517,14 +508,3 @@ class MutationReport:
         marked = len(self.verdicts) - len(self.counted)
         return (f"mutation score {self.score:.0%}: {self.killed} of {len(self.counted)} mutants killed"
                 + (f" ({marked} marked equivalent)" if marked else "") + f", on {len(self.seeds)} seeds")
-
-    def to_json(self) -> dict:
-        return {"seeds": list(self.seeds), "unknown_marks": list(self.unknown_marks),
-                "verdicts": [verdict.to_json() for verdict in self.verdicts]}
-
-    @classmethod
-    def from_json(cls, data: dict) -> MutationReport:
-        return cls(tuple(map(MutantVerdict.from_json, data["verdicts"])), tuple(data["seeds"]),
-                   tuple(data["unknown_marks"]))
-
-

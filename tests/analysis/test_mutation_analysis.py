@@ -3,7 +3,7 @@ lets it keep full marks and the report says so, with its line and change."""
 
 import pytest
 
-from judging.mutants import MutationReport, mutants
+from judging.mutants import MutantVerdict, MutationReport, mutants
 from judging.mutation import analyse
 from judging.selftest import selftest_seeds
 from tests.grader.factories import read, read_problems
@@ -108,10 +108,11 @@ def test_a_mutant_that_loops_for_ever_is_killed_by_a_time_limit_shorter_than_the
     assert verdict.killed and verdict.score == "0/1"
 
 
-def test_the_report_survives_its_json_form(grading_backend):
+def test_the_verdicts_survive_their_json_form_as_an_analysis_stores_them(grading_backend):
     report = analyse(read(SOFTMAX_SPEC), SOFTMAX, grading_backend, seeds=selftest_seeds(1),
                      only=mutants(SOFTMAX)[:3])
-    assert MutationReport.from_json(report.to_json()) == report
+    stored = [verdict.to_json() for verdict in report.verdicts]
+    assert MutationReport(tuple(map(MutantVerdict.from_json, stored)), report.seeds) == report
 
 
 def test_the_reader_refuses_a_mark_without_a_reason():
