@@ -153,8 +153,8 @@ def _refused_names(tree: ast.Module, nodes: list[ast.AST]) -> list[Tampering]:
     for use in resolver.uses:
         parts = use.name.split(".")
         if parts[-1] in REFUSED_HOOKS:
-            found.append(Tampering(use.line, f"uses `{'.' if use.method else ''}{parts[-1] if use.method else use.name}`, "
-                                             f"which {HOOK_REASON}"))
+            shown = f".{parts[-1]}" if use.method else use.name
+            found.append(Tampering(use.line, f"uses `{shown}`, which {HOOK_REASON}"))
             continue
         if use.method:
             if parts[-1] in REFUSED_ATTRIBUTES:

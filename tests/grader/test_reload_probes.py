@@ -40,24 +40,8 @@ checks:
 RELOAD_CHECK, PLAIN_CHECK = (check.name for check in SPEC.checks)
 SOLUTION = (SAVE_AND_RELOAD / "solution.py").read_text()
 
-PREDICTS_WITH_THE_SAVED_MODEL = """
-import io
-
-import torch
-from torch import nn
-
-
-def reload_and_predict(weight, bias, x):
-    model = nn.Linear(weight.shape[1], weight.shape[0])
-    model.load_state_dict({"weight": weight, "bias": bias})
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    buffer.seek(0)
-    reloaded = nn.Linear(weight.shape[1], weight.shape[0])
-    reloaded.load_state_dict(torch.load(buffer, weights_only=True))
-    with torch.no_grad():
-        return model(x)   # the model that was saved, not the one that was loaded
-"""
+# The bundled exercise's own mistake: it predicts with the model that was saved, not the one loaded back.
+PREDICTS_WITH_THE_SAVED_MODEL = (SAVE_AND_RELOAD / "mistakes" / "predicts_with_the_saved_model.py").read_text()
 WHOLE_MODULE_FROM_A_FILE = """
 import torch
 from torch import nn
