@@ -11,6 +11,8 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from runs.late import Window, shown_time
+
 from .markdown import render_markdown
 from .policy import (
     LEVEL_BEGINNER,
@@ -192,22 +194,29 @@ class Chapter(models.Model):
             return None
         return max(0, self.quiz_max_attempts - self.quiz_attempts.filter(user=user).count())
 
-    def quiz_closed_for(self, user, now=None) -> str:
+    def quiz_window(self, window: Window | None = None) -> Window:
+        """`window`: the student's deadline in their run (runs.access.quiz_window); by default the
+        quiz's own deadline."""
+        return window or Window(self.quiz_deadline)
+
+    def quiz_closed_for(self, user, now=None, window: Window | None = None) -> str:
         """Why `user` may not start another attempt ("" when they may)."""
-        now = now or timezone.now()
-        if self.quiz_deadline and now > self.quiz_deadline:
-            return f"The quiz closed at its deadline ({timezone.localtime(self.quiz_deadline):%Y-%m-%d %H:%M %Z})."
+        window = self.quiz_window(window)
+        if window.refusal(now or timezone.now()):
+            whose = "your extended" if window.extended else "its"
+            return f"The quiz closed at {whose} deadline ({shown_time(window.due_at)})."
         if self.quiz_attempts_left(user) == 0:
             return f"You have used all {self.quiz_max_attempts} attempts at this quiz."
         return ""
 
-    def quiz_revealed_to(self, user, now=None) -> bool:
-        """Whether the policy lets `user` see the correct answers and explanations now."""
+    def quiz_revealed_to(self, user, now=None, window: Window | None = None) -> bool:
+        """Whether the policy lets `user` see the correct answers and explanations now (after their
+        own deadline, extensions included, for "after the deadline")."""
         if self.quiz_reveal == REVEAL_AFTER_EACH:
             return True
         if self.quiz_reveal == REVEAL_AFTER_LAST:
             return self.quiz_attempts_left(user) == 0
-        return self.quiz_deadline is not None and (now or timezone.now()) > self.quiz_deadline
+        return self.quiz_window(window).is_late(now or timezone.now())
 
 
 
@@ -302,11 +311,12 @@ class QuizAttempt(models.Model):
         return reverse("quiz_attempt", args=[self.pk])
 
     @classmethod
-    def grade(cls, user, chapter, selections):
+    def grade(cls, user, chapter, selections, window: Window | None = None):
         """Score one submission of a quiz; `selections` maps question key -> chosen option keys.
 
         A question counts when exactly its correct options were chosen (all of them, no others).
-        Raises QuizClosed when the chapter's policy allows no further attempt.
+        Raises QuizClosed when the chapter's policy, or the student's deadline (`window`), allows no
+        further attempt.
         """
         questions = list(chapter.active_questions())
         attempt = cls(user=user, chapter=chapter, score=0, max_score=len(questions))
@@ -319,7 +329,7 @@ class QuizAttempt(models.Model):
         with transaction.atomic():
             # One attempt at a time per student, so two tabs cannot both take the last one.
             get_user_model().objects.select_for_update().get(pk=user.pk)
-            closed = chapter.quiz_closed_for(user)
+            closed = chapter.quiz_closed_for(user, window=window)
             if closed:
                 raise QuizClosed(closed)
             attempt.save()

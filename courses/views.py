@@ -5,6 +5,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from runs.access import NotEnrolled, quiz_window, run_for_work, student_run
+
 from .loader import chapter_extensions
 from .markdown import render_markdown
 from .models import (
@@ -45,7 +47,7 @@ def course(request, course_slug):
     if request.user.is_authenticated:
         chapters = course.chapters_with_progress(request.user)
         done, total, next_chapter = course.progress_for(request.user, chapters)
-        context.update(done=done, total=total, next_chapter=next_chapter)
+        context.update(done=done, total=total, next_chapter=next_chapter, run=student_run(request.user, course))
     else:
         chapters = list(course.chapters_for(request.user))
     return render(request, "courses/course.html", {**context, "chapters": chapters})
@@ -88,18 +90,21 @@ def quiz(request, course_slug, chapter_slug):
     if request.method == "POST":
         selections = {q.key: request.POST.getlist(q.key) for q in questions}
         try:
-            attempt = QuizAttempt.grade(request.user, chapter, selections)
-        except QuizClosed as exc:
+            run = run_for_work(request.user, chapter.course)
+            attempt = QuizAttempt.grade(request.user, chapter, selections, quiz_window(request.user, chapter, run))
+        except (QuizClosed, NotEnrolled) as exc:
             messages.error(request, str(exc))
             return redirect(request.path)
         return redirect(attempt)
+    window = quiz_window(request.user, chapter, student_run(request.user, chapter.course))
     return render(request, "courses/quiz.html", {
         "chapter": chapter,
         "course": chapter.course,
         "questions": [(q, q.options_for(request.user)) for q in questions],
         "attempts": chapter.quiz_attempts.filter(user=request.user),
         "attempts_left": chapter.quiz_attempts_left(request.user),
-        "closed": chapter.quiz_closed_for(request.user),
+        "closed": chapter.quiz_closed_for(request.user, window=window),
+        "window": window,
     })
 
 
@@ -113,12 +118,14 @@ def quiz_attempt(request, attempt_id):
         options = answer.question.options_for(attempt.user)
         results.append((answer, [(o, o.key in answer.selected) for o in options]))
     chapter = attempt.chapter
+    window = quiz_window(attempt.user, chapter, student_run(attempt.user, chapter.course))
     return render(request, "courses/quiz_attempt.html", {
         "attempt": attempt, "chapter": chapter, "course": chapter.course, "results": results,
-        # The student's own quiz policy decides; their course's staff always see the answers.
-        "revealed": chapter.course.is_staff(request.user) or chapter.quiz_revealed_to(attempt.user),
+        # The student's own quiz policy and deadline decide; their course's staff always see the answers.
+        "revealed": chapter.course.is_staff(request.user) or chapter.quiz_revealed_to(attempt.user, window=window),
         "attempts_left": chapter.quiz_attempts_left(attempt.user),
-        "closed": chapter.quiz_closed_for(attempt.user),
+        "closed": chapter.quiz_closed_for(attempt.user, window=window),
+        "window": window,
     })
 
 

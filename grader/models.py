@@ -13,6 +13,7 @@ from django.utils import timezone
 from courses.markdown import render_markdown
 from judging.harness_file import HARNESS_DIGEST
 from judging.spec import ExerciseSpec
+from runs.late import Window
 from torchgrade import metrics
 from torchgrade.queues import background_queue
 
@@ -310,15 +311,19 @@ class Submission(models.Model):
         ).count() + 1
 
     @classmethod
-    def create_for(cls, user, exercise, code):
-        """Check the code and the attempt rules, then save and enqueue a submission."""
+    def create_for(cls, user, exercise, code, window: Window | None = None):
+        """Check the code and the attempt rules, then save and enqueue a submission. `window`: the
+        student's deadline and late policy in their run (runs.schedule); default: the exercise's
+        own deadline, no late work."""
         code = check_source(code)
+        window = window or Window(exercise.deadline)
         now = timezone.now()
         with transaction.atomic():
             # One submission at a time per student, even from a double click in two tabs.
             get_user_model().objects.select_for_update().get(pk=user.pk)
-            if exercise.deadline and now > exercise.deadline:
-                raise SubmissionRejected(f"The deadline ({exercise.deadline:%Y-%m-%d %H:%M %Z}) has passed.")
+            closed = window.refusal(now)
+            if closed:
+                raise SubmissionRejected(closed)
             mine = exercise.submissions.filter(user=user)
             if mine.filter(status__in=[cls.QUEUED, cls.RUNNING]).exists():
                 raise SubmissionRejected(
@@ -703,6 +708,8 @@ class AuditEntry(models.Model):
     """Who changed which grade, when, from what to what, and why."""
 
     OVERRIDE, REGRADE, INTERVIEW_REVIEW = "override", "regrade", "interview_review"
+    # Changes to who takes a run and when its work is due (the runs app): they move grades too.
+    ROSTER, DUE_DATE, EXTENSION = "roster", "due_date", "extension"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
@@ -718,10 +725,12 @@ class AuditEntry(models.Model):
         ordering = ["-created_at"]
 
     @classmethod
-    def record(cls, actor, action: str, course, subject: str, before: float | None, after: float | None,
-               reason: str = "", submission: "Submission | None" = None) -> "AuditEntry":
-        return cls.objects.create(actor=actor, action=action, course=course, subject=subject, submission=submission,
-                                  before=_score_text(before), after=_score_text(after), reason=reason)
+    def record(cls, actor, action: str, course, subject: str, before: float | str | None,
+               after: float | str | None, reason: str = "", submission: "Submission | None" = None) -> "AuditEntry":
+        """`before` and `after`: a score, or a short text (a deadline, a role)."""
+        return cls.objects.create(actor=actor, action=action, course=course, subject=subject[:300],
+                                  submission=submission, before=_audit_text(before), after=_audit_text(after),
+                                  reason=reason)
 
     @classmethod
     def record_for(cls, actor, action: str, submission: "Submission", before: float | None, after: float | None,
@@ -731,5 +740,7 @@ class AuditEntry(models.Model):
         return cls.record(actor, action, submission.exercise.chapter.course, subject, before, after, reason, submission)
 
 
-def _score_text(score: float | None) -> str:
-    return "" if score is None else f"{score:g}"
+def _audit_text(value: float | str | None) -> str:
+    if value is None:
+        return ""
+    return value[:100] if isinstance(value, str) else f"{value:g}"

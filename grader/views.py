@@ -8,6 +8,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
 from courses.views import get_chapter
+from runs.access import NotEnrolled, exercise_window, late_score, run_for_work, student_run
 
 from . import jobs
 from .models import Exercise, Submission, SubmissionRejected, WorkerHeartbeat
@@ -52,11 +53,14 @@ def restored_submission(request, history):
 @login_required
 def exercise(request, course_slug, chapter_slug, exercise_slug):
     exercise = get_exercise(request, course_slug, chapter_slug, exercise_slug)
+    course = exercise.chapter.course
     rejected_code = None
     if request.method == "POST":
         try:
-            submission = Submission.create_for(request.user, exercise, submitted_code(request))
-        except SubmissionRejected as exc:
+            run = run_for_work(request.user, course)
+            submission = Submission.create_for(request.user, exercise, submitted_code(request),
+                                               exercise_window(request.user, exercise, run))
+        except (SubmissionRejected, NotEnrolled) as exc:
             if request.htmx:
                 # Shown beside the form, so a submission still grading keeps its live status.
                 response = render(request, "grader/rejected.html", {"message": str(exc)})
@@ -77,6 +81,7 @@ def exercise(request, course_slug, chapter_slug, exercise_slug):
     restored = restored_submission(request, history)
     shown = restored or latest
     code = shown.code if shown else exercise.starter_code
+    run = student_run(request.user, course)
     return render(request, "grader/exercise.html", {
         **(status_context(latest) if latest else {}),
         "exercise": exercise,
@@ -87,6 +92,8 @@ def exercise(request, course_slug, chapter_slug, exercise_slug):
         "restored": restored,
         "history": history,
         "attempts_left": exercise.attempts_left(request.user),
+        "window": exercise_window(request.user, exercise, run),
+        "not_enrolled": run is None and not course.is_staff(request.user),
     }, status=400 if rejected_code is not None else 200)
 
 
@@ -95,6 +102,7 @@ def status_context(submission):
     return {
         "submission": submission,
         "grade": grade,
+        "late": late_score(submission) if submission.finished else None,
         "checks": grade.checks.all() if grade else [],
         "waiting_for_gpu": submission.status == Submission.QUEUED and submission.exercise.queue == "gpu"
         and not WorkerHeartbeat.serving("gpu"),

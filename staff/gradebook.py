@@ -1,8 +1,10 @@
-"""The gradebook of a course: one row per student, one column per quiz and exercise.
+"""The gradebook of a course run: one row per student on its roster (whether or not they ever
+handed anything in), one column per quiz and exercise.
 
 A quiz cell is the score that counts under the chapter's quiz policy (the best attempt's or the
-last one's); an exercise cell is the best final score (a staff
-override wins over the automatic grade) among the student's submissions.
+last one's); an exercise cell is the best final score among the student's submissions: the
+automatic grade or a staff override (which wins), less the late penalty the submission's time
+earns under the student's own deadline (runs.schedule).
 """
 
 import csv
@@ -11,12 +13,13 @@ from urllib.parse import urlencode
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.urls import reverse
 
 from courses.models import QuizAttempt
 from grader.models import Exercise, Submission
+from runs.late import LateScore
+from runs.schedule import Schedule
 
 SORTS = ("student", "total", "-total")
 STATUSES = ("", "complete", "incomplete")
@@ -46,6 +49,7 @@ class Cell:
     maximum: float
     link: str = ""
     full_marks: bool | None = None  # an exercise's, judged on the version it was graded against
+    late: LateScore | None = None  # an exercise's counted submission, when a penalty cut its score
 
     @property
     def full(self):
@@ -69,8 +73,9 @@ class Row:
 
 
 class Gradebook:
-    def __init__(self, course, chapter_slug="", student="", status="", sort="student"):
+    def __init__(self, course, run, chapter_slug="", student="", status="", sort="student"):
         self.course = course
+        self.run = run
         self.chapters = list(course.chapters.filter(retired=False))
         self.chapter_slug = chapter_slug
         self.student = student.strip()
@@ -103,30 +108,28 @@ class Gradebook:
         return columns
 
     def _students(self):
-        User = get_user_model()
-        active = User.objects.filter(
-            Q(quiz_attempts__chapter__course=self.course) | Q(submissions__exercise__chapter__course=self.course)
-        ).exclude(pk__in=self.course.instructors.all()).distinct().order_by("username")
+        roster = self.run.students()
         if self.student:
-            active = active.filter(
+            roster = roster.filter(
                 Q(username__icontains=self.student) | Q(first_name__icontains=self.student)
                 | Q(last_name__icontains=self.student)
             )
-        return list(active)
+        return list(roster)
 
     def _rows(self):
         students = self._students()
         quiz_scores = QuizAttempt.counted_scores(
             QuizAttempt.objects.filter(user__in=students, chapter__course=self.course))
         exercise_best = {}
+        schedule = Schedule(self.run)
         submissions = Submission.objects.filter(
             user__in=students, exercise__chapter__course=self.course
-        ).select_related("version").prefetch_related("grades", "overrides")
+        ).select_related("version", "user", "exercise").prefetch_related("grades", "overrides")
         for submission in submissions:
-            score = submission.final_score
+            late = schedule.late_score(submission)
             key = (submission.user_id, submission.exercise_id)
-            if score is not None and score > exercise_best.get(key, (-1,))[0]:
-                exercise_best[key] = (score, submission.has_full_marks)
+            if late is not None and late.final > exercise_best.get(key, (-1,))[0]:
+                exercise_best[key] = (late.final, submission.has_full_marks and not late.penalty_percent, late)
         submissions_url = reverse("staff_submissions", args=[self.course.slug])
         rows = []
         for student in students:
@@ -136,8 +139,9 @@ class Gradebook:
                     row.cells.append(Cell(quiz_scores.get((student.pk, column.chapter.pk)), column.maximum))
                 else:
                     link = f"{submissions_url}?{urlencode({'student': student.username, 'exercise': column.exercise.pk})}"
-                    score, full = exercise_best.get((student.pk, column.exercise.pk), (None, False))
-                    row.cells.append(Cell(score, column.maximum, link, full))
+                    score, full, late = exercise_best.get((student.pk, column.exercise.pk), (None, False, None))
+                    row.cells.append(Cell(score, column.maximum, link, full,
+                                          late if late and late.penalty_percent else None))
             rows.append(row)
         if self.status:
             rows = [row for row in rows if row.complete == (self.status == "complete")]
@@ -146,7 +150,8 @@ class Gradebook:
         return rows
 
     def csv(self):
-        """One row per student, one column per item, then the total; Excel-friendly UTF-8."""
+        """One row per student, one column per item (final scores, late penalties taken off), then
+        the total; Excel-friendly UTF-8."""
         out = io.StringIO()
         writer = csv.writer(out)
         titles = [spreadsheet_text(column.title) for column in self.columns]

@@ -1,4 +1,4 @@
-"""Per-exercise and per-question statistics of a course: where students struggle."""
+"""Per-exercise and per-question statistics of a course run, over its roster: where students struggle."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -35,10 +35,12 @@ class QuestionStats:
         return self.correct / self.answers if self.answers else None
 
 
-def exercise_stats(course):
+def exercise_stats(course, run):
     stats = []
+    roster = run.students()
     for exercise in Exercise.objects.filter(chapter__course=course, retired=False).select_related("chapter"):
-        submissions = list(exercise.submissions.select_related("version").prefetch_related("grades", "overrides"))
+        submissions = list(exercise.submissions.filter(user__in=roster).select_related("version")
+                           .prefetch_related("grades", "overrides"))
         graded = [s for s in submissions if s.status == Submission.GRADED]
         latest_grades = [s.grade.pk for s in graded]
         failed = Counter(
@@ -56,11 +58,13 @@ def exercise_stats(course):
     return stats
 
 
-def question_stats(course):
+def question_stats(course, run):
     stats = []
+    roster = run.students()
     questions = Question.objects.filter(chapter__course=course, retired=False).select_related("chapter")
     for question in questions.prefetch_related("options"):
-        answers = list(QuizAnswer.objects.filter(question=question).values_list("selected", "correct"))
+        answers = list(QuizAnswer.objects.filter(question=question, attempt__user__in=roster).values_list(
+            "selected", "correct"))
         wrong_options = {o.key: o for o in question.options.all() if not o.correct}
         chosen_wrong = Counter(key for selected, _ in answers for key in selected if key in wrong_options)
         top = chosen_wrong.most_common(1)

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "courses",
     "grader",
     "analysis",
+    "runs",
+    "similarity",
     "staff",
 ]
 
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "torchgrade.timezones.UserTimezoneMiddleware",
     "torchgrade.middleware.DatabaseUnavailableMiddleware",
     "torchgrade.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

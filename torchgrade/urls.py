@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("staff/", include("staff.urls")),
+    path("", include("runs.urls")),
+    path("", include("similarity.urls")),
     path("", include("grader.urls")),
     path("", include("courses.urls")),
 ]

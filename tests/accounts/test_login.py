@@ -22,3 +22,7 @@ class LoginTestCase(BaseTestCase):
         self.assertEqual(self.client.get("/accounts/logout/").status_code, 405)
         self.client.post("/accounts/logout/")
         self.assertNotIn("_auth_user_id", self.client.session)
+
+    def test_the_sign_up_link_keeps_where_the_student_was_going(self):
+        r = self.client.get("/accounts/login/", {"next": "/join/ABCD2345/"})
+        self.assertContains(r, 'href="/accounts/signup/?next=/join/ABCD2345/"')

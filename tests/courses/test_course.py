@@ -43,7 +43,7 @@ class CoursePageTestCase(BaseTestCase):
 
         self.login(self.alice)
         self.client.get(self.url)
-        with self.assertNumQueries(7) as first:
+        with self.assertNumQueries(8) as first:
             self.client.get(self.url)
         for position in range(4, 9):
             make_chapter(self.course, f"extra-{position}", position)

@@ -17,7 +17,7 @@ class GradebookCsvTestCase(StaffTestCase):
         self.login(self.ian)
         response = self.client.get(self.url)
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
-        self.assertIn('filename="torch-101-gradebook.csv"', response["Content-Disposition"])
+        self.assertIn('filename="torch-101-open-gradebook.csv"', response["Content-Disposition"])
         return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
     def test_it_starts_with_a_utf8_byte_order_mark_for_excel(self):
@@ -40,6 +40,7 @@ class GradebookCsvTestCase(StaffTestCase):
         self.assertEqual(rows[0][-2], "5")
 
     def test_a_quiz_scores_its_last_attempt_when_the_policy_says_so(self):
+        self.enroll(self.alice)
         QuizAttempt.grade(self.alice, self.chapter, {"single": ["b"], "multiple": ["a", "c"]})
         QuizAttempt.grade(self.alice, self.chapter, {})
         self.chapter.quiz_scoring = "last"

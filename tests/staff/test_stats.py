@@ -21,6 +21,7 @@ class StatsTestCase(StaffTestCase):
         self.assertEqual((stats.most_failed_check, stats.most_failed_count), ("Random vectors", 2))
 
     def test_question_pass_rate_and_most_chosen_wrong_option(self):
+        self.enroll(self.alice, self.bob, self.oscar)
         QuizAttempt.grade(self.alice, self.chapter, {"single": ["a"], "multiple": ["a", "b"]})
         QuizAttempt.grade(self.bob, self.chapter, {"single": ["a"]})
         QuizAttempt.grade(self.oscar, self.chapter, {"single": ["b"]})
@@ -30,3 +31,8 @@ class StatsTestCase(StaffTestCase):
         self.assertEqual((single.answers, single.correct, single.most_chosen_wrong.text), (3, 1, "A"))
         self.assertEqual(single.most_chosen_wrong_count, 2)
         self.assertContains(r, "33%")
+
+    def test_each_exercise_links_to_its_similarity_report_for_the_run(self):
+        self.login(self.ian)
+        self.assertContains(self.client.get(self.url),
+                            f'href="/staff/exercises/{self.exercise.pk}/similarity/?run=open"')

@@ -2,10 +2,12 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
 from courses.models import Course
+from runs.models import CourseRun, Enrollment
 
 DEMO_ACCOUNTS = [
     ("student", "student@example.org", "learn-pytorch", "a student"),
     ("instructor", "instructor@example.org", "teach-pytorch", "an instructor of every course"),
+    ("assistant", "assistant@example.org", "assist-pytorch", "a teaching assistant of every open run"),
     ("admin", "admin@example.org", "admin-pytorch", "an admin"),
 ]
 
@@ -24,4 +26,7 @@ class Command(BaseCommand):
             if username == "instructor":
                 for course in Course.objects.all():
                     course.instructors.add(user)
+            if username == "assistant":
+                for run in CourseRun.objects.filter(open_to_all=True):
+                    Enrollment.objects.update_or_create(run=run, user=user, defaults={"role": Enrollment.TA})
             self.stdout.write(f"  {role:32} username {username:12} password {password}")

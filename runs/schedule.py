@@ -1,0 +1,60 @@
+"""Each student's deadlines in a run, and their scores with late penalties.
+
+A student's deadline for an item is the latest of: the run's due date for it (DueDate), else the
+course's own (Exercise.deadline, Chapter.quiz_deadline); and every extension granted to them or
+to a group they are in. The late policy is the item's own in the run, else the run's. Quizzes
+take no late work: answers may be revealed after the deadline. Everything is read once per
+Schedule, so a gradebook of 300 students asks the database a fixed number of questions.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db.models import Q
+
+from .late import REFUSE, LatePolicy, LateScore, Window
+from .models import CourseRun, DueDate, Extension
+
+QUIZ_POLICY = LatePolicy(REFUSE)
+
+
+class Schedule:
+    def __init__(self, run: CourseRun, students=None):
+        """`students`: the users whose extensions to read (default: everyone's in the run)."""
+        self.run = run
+        self.due_dates = {(d.exercise_id, d.quiz_id): d for d in DueDate.objects.filter(run=run)}
+        extensions = Extension.objects.filter(run=run)
+        if students is not None:
+            ids = [s.pk for s in students]
+            extensions = extensions.filter(Q(student_id__in=ids) | Q(group__members__in=ids)).distinct()
+        self.extended = defaultdict(list)  # (user id, exercise id, chapter id) -> [due_at]
+        for extension in extensions.prefetch_related("group__members"):
+            members = [extension.student_id] if extension.student_id else [m.pk for m in extension.group.members.all()]
+            for user_id in members:
+                self.extended[(user_id, extension.exercise_id, extension.quiz_id)].append(extension.due_at)
+
+    def exercise_window(self, user, exercise) -> Window:
+        due = self.due_dates.get((exercise.pk, None))
+        base = due.due_at if due else exercise.deadline
+        policy = due.policy if due and due.own_late_policy else self.run.policy
+        return self._window(user, (exercise.pk, None), base, policy)
+
+    def quiz_window(self, user, chapter) -> Window:
+        due = self.due_dates.get((None, chapter.pk))
+        base = due.due_at if due else chapter.quiz_deadline
+        return self._window(user, (None, chapter.pk), base, QUIZ_POLICY)
+
+    def _window(self, user, item, base: datetime | None, policy: LatePolicy) -> Window:
+        extensions = self.extended.get((user.pk, *item), [])
+        if base is None or not extensions or max(extensions) <= base:
+            return Window(base, policy)
+        return Window(max(extensions), policy, extended=True)
+
+    def late_score(self, submission) -> LateScore | None:
+        """The submission's final score (a staff override wins over the automatic grade) with the
+        penalty its creation time earns under its student's window; None until it is graded."""
+        raw = submission.final_score
+        if raw is None:
+            return None
+        return LateScore(raw, self.exercise_window(submission.user, submission.exercise).penalty_at(submission.created_at))
+
