@@ -42,7 +42,7 @@ class ReportsPageTest(ReportsTestCase):
         self.enroll(self.alice, self.bob, self.carol)
         alices, bobs, carols = (self.graded(user, 6, code=LOOPS) for user in (self.alice, self.bob, self.carol))
         SimilarityReport.objects.create(exercise=self.exercise, run=self.run, status="failed", error="old",
-                                        created_at=self.run.created_at)
+                                        created_at=self.run.created_at - timedelta(days=1))
         report = self.done_report([(alices, bobs, 0.35, [], []), (alices, carols, 0.9, [], [])])
         self.login(self.ian)
         response = self.client.get(self.url)
