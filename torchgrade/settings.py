@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "analysis",
     "runs",
     "similarity",
+    "lti",
     "staff",
 ]
 
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "torchgrade.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lti.middleware.LtiFrameMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -140,7 +142,12 @@ if not DEV:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     # Load balancers and container health checks probe over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    # Inside an LMS's iframe the site is third-party: its cookies must be sent cross-site.
+    # CSRF tokens still protect every POST; frame-ancestors is set per platform (lti.middleware).
+    SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = os.environ.get("COOKIE_SAMESITE", "None")
 X_FRAME_OPTIONS = "DENY"
+# LTI (lti/): the tool's private keys live in files here (mode 0600), never in the database.
+LTI_KEY_DIR = Path(os.environ.get("LTI_KEY_DIR", VAR_DIR / "lti-keys"))
 
 # Code submissions are small; a body larger than this is refused before a view sees it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -184,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("GRADER_SWEEP_EVERY_S", 5)),
         "options": {"priority": GRADER_URGENT_PRIORITY},
     },
+    "lti-send-pending-scores": {"task": "lti.tasks.send_pending_scores",
+                                "schedule": float(os.environ.get("LTI_SWEEP_EVERY_S", 60))},
 }
 
 GRADER_MAX_RETRIES = 5

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("staff/", include("staff.urls")),
+    path("lti/", include("lti.urls")),
     path("", include("runs.urls")),
     path("", include("similarity.urls")),
     path("", include("grader.urls")),
