@@ -191,8 +191,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("GRADER_SWEEP_EVERY_S", 5)),
         "options": {"priority": GRADER_URGENT_PRIORITY},
     },
+    # Scores an LMS has not taken yet: sent by a background worker, never on a grading one.
     "lti-send-pending-scores": {"task": "lti.tasks.send_pending_scores",
-                                "schedule": float(os.environ.get("LTI_SWEEP_EVERY_S", 60))},
+                                "schedule": float(os.environ.get("LTI_SWEEP_EVERY_S", 60)),
+                                "options": {"queue": f"{GRADER_QUEUE_PREFIX}cpu-background",
+                                            "priority": GRADER_BACKGROUND_PRIORITY}},
 }
 
 GRADER_MAX_RETRIES = 5

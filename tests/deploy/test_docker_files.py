@@ -158,11 +158,21 @@ def test_workers_get_what_the_sandbox_needs_and_no_more(services):
         worker = services[name]
         assert worker["cgroup"] == "host"
         assert worker["security_opt"] == ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"]
+        # The background worker also signs LTI grade passback with the tool's keys.
+        keys = [("lti-keys", "/srv/lti-keys", False)] if name == "worker-background" else []
         assert [(v["source"], v["target"], v.get("read_only", False)) for v in worker["volumes"]] == [
-            ("/sys/fs/cgroup", "/sys/fs/cgroup", False)]
+            ("/sys/fs/cgroup", "/sys/fs/cgroup", False), *keys]
         assert not worker.get("privileged") and not worker.get("cap_add"), name
     for name in ("web", "beat", "migrate", "flower"):
         assert "security_opt" not in services[name] and "cgroup" not in services[name], name
+
+
+def test_the_lti_keys_are_shared_by_the_web_and_the_background_worker_only(services):
+    mounted = {name for name, service in services.items()
+               for volume in service.get("volumes", []) if volume["source"] == "lti-keys"}
+    assert mounted == {"migrate", "web", "worker-background"}
+    assert {service["environment"]["LTI_KEY_DIR"] for service in services.values()
+            if "LTI_KEY_DIR" in service.get("environment", {})} == {"/srv/lti-keys"}
 
 
 def test_only_loopback_ports_are_published_by_default(services):

@@ -165,3 +165,12 @@ class StaffPageTests(LtiTestCase):
         for user in (self.alice, self.oscar):
             self.login(user)
             self.assertEqual(self.client.get(url).status_code, 403)
+
+
+def test_the_sweep_of_unsent_scores_runs_on_a_background_worker():
+    from django.conf import settings
+
+    from torchgrade.queues import broker_queue
+
+    options = settings.CELERY_BEAT_SCHEDULE["lti-send-pending-scores"]["options"]
+    assert options == {"queue": broker_queue("cpu-background"), "priority": settings.GRADER_BACKGROUND_PRIORITY}

@@ -29,4 +29,4 @@ class Command(BaseCommand):
             if username == "assistant":
                 for run in CourseRun.objects.filter(open_to_all=True):
                     Enrollment.objects.update_or_create(run=run, user=user, defaults={"role": Enrollment.TA})
-            self.stdout.write(f"  {role:32} username {username:12} password {password}")
+            self.stdout.write(f"  {role:40} username {username:12} password {password}")
