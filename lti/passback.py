@@ -21,8 +21,9 @@ from pylti1p3.lineitem import LineItem
 
 from courses.models import QuizAttempt
 from grader.models import Submission
-from runs.access import late_score
+from runs.access import student_run
 from runs.models import Enrollment
+from runs.schedule import Schedule
 
 from . import jobs
 from .models import LtiIdentity, ResourceLink, ScoreSend
@@ -35,20 +36,16 @@ TASK_RETRIES = 8  # beyond these the periodic sweep alone retries (at most every
 
 
 def exercise_score(user, exercise) -> tuple[float, float] | None:
-    """(score, out of) of the student's best graded submission, late penalty applied, as the
-    gradebook counts it; None before a grade."""
-    best = None
+    """(score, out of) as the gradebook counts it (runs.schedule.Schedule.counted_scores) in the
+    student's run; None before a grade."""
+    run = student_run(user, exercise.chapter.course)
+    if run is None:
+        return None
     # Not by status: a grading's signal comes before its submission is marked graded.
-    for submission in (Submission.objects.filter(user=user, exercise=exercise, grades__isnull=False).distinct()
-                       .select_related("version", "exercise__chapter__course")
-                       .prefetch_related("grades", "overrides")):
-        late = late_score(submission)
-        if late is None:
-            continue
-        candidate = (late.final, submission.version.max_score)
-        if best is None or candidate[0] / (candidate[1] or 1) > best[0] / (best[1] or 1):
-            best = candidate
-    return best
+    submissions = (Submission.objects.filter(user=user, exercise=exercise, grades__isnull=False).distinct()
+                   .select_related("version", "user", "exercise").prefetch_related("grades", "overrides"))
+    best = Schedule(run, [user]).counted_scores(submissions).get((user.pk, exercise.pk))
+    return None if best is None else (best.late.final, best.maximum)
 
 
 def quiz_score(user, chapter) -> tuple[float, float] | None:

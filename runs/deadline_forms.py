@@ -8,14 +8,13 @@ here against that run: items belong to its course, students to its roster, group
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from courses.models import Chapter
 from grader.models import Exercise
 
-from .late import PENALTY, LatePolicy, Window, shown_time
+from .late import LatePolicy, Window, shown_time
 from .models import CourseRun, DueDate, Extension, StudentGroup
 from .schedule import Schedule
 
@@ -47,7 +46,6 @@ class Item:
 
     def window(self, schedule: Schedule, user=None) -> Window:
         """`user`'s window in the schedule's run; without a user, the run's own (no extension)."""
-        user = user or AnonymousUser()
         if self.exercise:
             return schedule.exercise_window(user, self.exercise)
         return schedule.quiz_window(user, self.quiz)
@@ -141,8 +139,6 @@ class DueDateForm(forms.ModelForm):
             self.add_error(name, "Needed for the item's own late policy.")
         if data.get("due_at") is None:
             self.add_error("due_at", "Give the item its own due date in this run to give it its own late policy.")
-        if data.get("late_policy") == PENALTY and not data.get("late_cutoff_hours"):
-            self.add_error("late_cutoff_hours", "Late work needs a cut-off: at least one hour after the deadline.")
         return data
 
     def follows_course(self) -> bool:

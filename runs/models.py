@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .late import DAY, LATE_CHOICES, REFUSE, UNIT_CHOICES, LatePolicy
+from .late import DAY, LATE_CHOICES, PENALTY, REFUSE, UNIT_CHOICES, LatePolicy
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a lecture
 
@@ -41,6 +41,10 @@ class LatePolicyFields(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean(self):
+        if self.late_policy == PENALTY and not self.late_cutoff_hours:
+            raise ValidationError({"late_cutoff_hours": "Late work needs a cut-off: at least one hour after the deadline."})
 
     @property
     def policy(self) -> LatePolicy:
@@ -70,6 +74,7 @@ class CourseRun(LatePolicyFields):
         return f"{self.course.title}: {self.title}"
 
     def clean(self):
+        super().clean()
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "A run cannot end before it starts."})
 
@@ -83,15 +88,6 @@ class CourseRun(LatePolicyFields):
         """The run's roster: every student enrolled, whether or not they ever submitted."""
         return get_user_model().objects.filter(
             enrollments__run=self, enrollments__role=Enrollment.STUDENT).order_by("username")
-
-    def role_of(self, user) -> str:
-        """"instructor" (the course's instructors and admins), "ta", "student" or ""."""
-        if not user.is_authenticated:
-            return ""
-        if self.course.is_staff(user):
-            return "instructor"
-        enrollment = self.enrollments.filter(user=user).first()
-        return enrollment.role if enrollment else ""
 
     def new_join_code(self) -> None:
         """A new code (the old link stops working), e.g. after the old one leaked."""
@@ -142,10 +138,6 @@ class RunItem(models.Model):
         abstract = True
 
     @property
-    def item(self):
-        return self.exercise or self.quiz
-
-    @property
     def item_title(self) -> str:
         return self.exercise.title if self.exercise_id else f"Quiz: {self.quiz.title}"
 
@@ -165,6 +157,10 @@ class DueDate(RunItem, LatePolicyFields):
     due_at = models.DateTimeField("due", null=True, blank=True, help_text="Empty: no deadline.")
     own_late_policy = models.BooleanField(
         default=False, help_text="Use the late policy below for this item instead of the run's.")
+
+    def clean(self):
+        if self.own_late_policy:  # otherwise the fields are unused
+            super().clean()
 
     class Meta:
         constraints = [

@@ -8,6 +8,7 @@ Schedule, so a gradebook of 300 students asks the database a fixed number of que
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
@@ -16,6 +17,23 @@ from .late import REFUSE, LatePolicy, LateScore, Window
 from .models import CourseRun, DueDate, Extension
 
 QUIZ_POLICY = LatePolicy(REFUSE)
+
+
+@dataclass(frozen=True)
+class CountedScore:
+    """The submission whose score counts for one student and exercise, with its late penalty."""
+
+    submission: object
+    late: LateScore
+
+    @property
+    def maximum(self) -> float:
+        """Out of the points of the version it was graded against."""
+        return self.submission.version.max_score
+
+    @property
+    def full_marks(self) -> bool:
+        return self.submission.has_full_marks and not self.late.penalty_percent
 
 
 class Schedule:
@@ -34,6 +52,7 @@ class Schedule:
                 self.extended[(user_id, extension.exercise_id, extension.quiz_id)].append(extension.due_at)
 
     def exercise_window(self, user, exercise) -> Window:
+        """`user`'s window; for user None, the run's own (no extension)."""
         due = self.due_dates.get((exercise.pk, None))
         base = due.due_at if due else exercise.deadline
         policy = due.policy if due and due.own_late_policy else self.run.policy
@@ -45,7 +64,7 @@ class Schedule:
         return self._window(user, (None, chapter.pk), base, QUIZ_POLICY)
 
     def _window(self, user, item, base: datetime | None, policy: LatePolicy) -> Window:
-        extensions = self.extended.get((user.pk, *item), [])
+        extensions = self.extended.get((user.pk, *item), []) if user else []
         if base is None or not extensions or max(extensions) <= base:
             return Window(base, policy)
         return Window(max(extensions), policy, extended=True)
@@ -58,3 +77,15 @@ class Schedule:
             return None
         return LateScore(raw, self.exercise_window(submission.user, submission.exercise).penalty_at(submission.created_at))
 
+
+    def counted_scores(self, submissions) -> dict[tuple[int, int], CountedScore]:
+        """{(user id, exercise id): the submission with the best final score, late penalty taken
+        off} over `submissions` (with their version, user, exercise, grades and overrides loaded):
+        what the gradebook shows and the LMS receives."""
+        best = {}
+        for submission in submissions:
+            late = self.late_score(submission)
+            key = (submission.user_id, submission.exercise_id)
+            if late is not None and (key not in best or late.final > best[key].late.final):
+                best[key] = CountedScore(submission, late)
+        return best

@@ -120,16 +120,9 @@ class Gradebook:
         students = self._students()
         quiz_scores = QuizAttempt.counted_scores(
             QuizAttempt.objects.filter(user__in=students, chapter__course=self.course))
-        exercise_best = {}
-        schedule = Schedule(self.run)
-        submissions = Submission.objects.filter(
+        counted = Schedule(self.run).counted_scores(Submission.objects.filter(
             user__in=students, exercise__chapter__course=self.course
-        ).select_related("version", "user", "exercise").prefetch_related("grades", "overrides")
-        for submission in submissions:
-            late = schedule.late_score(submission)
-            key = (submission.user_id, submission.exercise_id)
-            if late is not None and late.final > exercise_best.get(key, (-1,))[0]:
-                exercise_best[key] = (late.final, submission.has_full_marks and not late.penalty_percent, late)
+        ).select_related("version", "user", "exercise").prefetch_related("grades", "overrides"))
         submissions_url = reverse("staff_submissions", args=[self.course.slug])
         rows = []
         for student in students:
@@ -139,9 +132,12 @@ class Gradebook:
                     row.cells.append(Cell(quiz_scores.get((student.pk, column.chapter.pk)), column.maximum))
                 else:
                     link = f"{submissions_url}?{urlencode({'student': student.username, 'exercise': column.exercise.pk})}"
-                    score, full, late = exercise_best.get((student.pk, column.exercise.pk), (None, False, None))
-                    row.cells.append(Cell(score, column.maximum, link, full,
-                                          late if late and late.penalty_percent else None))
+                    best = counted.get((student.pk, column.exercise.pk))
+                    if best is None:
+                        row.cells.append(Cell(None, column.maximum, link, False))
+                    else:
+                        row.cells.append(Cell(best.late.final, column.maximum, link, best.full_marks,
+                                              best.late if best.late.penalty_percent else None))
             rows.append(row)
         if self.status:
             rows = [row for row in rows if row.complete == (self.status == "complete")]

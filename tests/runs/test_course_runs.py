@@ -83,3 +83,9 @@ class RunSettingsTestCase(RosterTestCase):
         self.assertContains(response, "Spring 2027</span>", status_code=400)  # the saved title, not the posted one
         self.run.refresh_from_db()
         self.assertEqual((self.run.title, self.run.late_penalty_percent), ("Spring 2027", 10))
+
+    def test_it_refuses_late_work_without_a_cut_off(self):
+        response = self.client.post(self.url, {**self.data, "late_policy": PENALTY, "late_cutoff_hours": "0"})
+        self.assertContains(response, "Late work needs a cut-off", status_code=400)
+        self.run.refresh_from_db()
+        self.assertEqual(self.run.late_policy, REFUSE)
