@@ -52,3 +52,12 @@ class BaseTestCase(TestCase):
 
     def login(self, user):
         self.client.force_login(user)
+
+    def assert_staff_only(self, url, also_refused=()):
+        """A GET of `url`: 403 for a student, another course's instructor and `also_refused` (say a
+        teaching assistant), the page itself (200, not a redirect to the log-in page) for the
+        course's instructor and an admin."""
+        refused = [(user, 403) for user in (self.alice, self.oscar, *also_refused)]
+        for user, status in (*refused, (self.ian, 200), (self.ada, 200)):
+            self.login(user)
+            self.assertEqual(self.client.get(url).status_code, status, f"{user} on {url}")

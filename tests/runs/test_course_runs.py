@@ -6,7 +6,7 @@ from datetime import date
 from grader.models import AuditEntry
 from runs.late import DAY, HOUR, PENALTY, REFUSE, LatePolicy
 from runs.models import CourseRun
-from tests.runs.test_roster import RosterTestCase
+from tests.runs.base import RosterTestCase
 
 
 class CourseRunsTestCase(RosterTestCase):

@@ -3,7 +3,7 @@ page that brings a student without an account back to the invitation."""
 
 from runs.models import CourseRun, Enrollment
 from tests.base import PASSWORD
-from tests.runs.test_roster import RosterTestCase
+from tests.runs.base import RosterTestCase
 
 
 class JoinTestCase(RosterTestCase):

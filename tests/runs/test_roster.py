@@ -1,25 +1,11 @@
 """The roster page of a run: who is on it, the invitation link and join code, a new code, and
 removal, which takes the enrollment only (never a submission or a grade) and is audited."""
 
-from django.contrib.auth.models import User
 
 from grader.models import AuditEntry, Submission
-from runs.models import CourseRun, Enrollment
-from tests.base import BaseTestCase
+from runs.models import Enrollment
+from tests.runs.base import RosterTestCase
 from tests.grader.factories import OUTER_SOLUTION, make_exercise
-
-
-class RosterTestCase(BaseTestCase):
-    """The shared course with a run "Spring 2027" (alice a student, tara its teaching assistant)."""
-
-    def setUp(self):
-        super().setUp()
-        self.run = CourseRun.objects.create(course=self.course, slug="spring", title="Spring 2027",
-                                            join_code="SPRNG27X")
-        self.tara = User.objects.create_user("tara", "tara@example.org", "x", first_name="Tara", last_name="Ng")
-        self.enrollment = Enrollment.objects.create(run=self.run, user=self.alice)
-        Enrollment.objects.create(run=self.run, user=self.tara, role=Enrollment.TA)
-        self.url = f"/staff/runs/{self.run.pk}/"
 
 
 class RosterPageTestCase(RosterTestCase):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from grader.models import AuditEntry
 from runs import roster
 from runs.models import CourseRun, Enrollment
-from tests.runs.test_roster import RosterTestCase
+from tests.runs.base import RosterTestCase
 
 
 class RosterImportTestCase(RosterTestCase):

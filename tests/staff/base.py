@@ -30,10 +30,3 @@ class StaffTestCase(BaseTestCase):
             CheckResult.objects.create(grade=grade, position=position, name=name, kind="value", passed=False,
                                        points=0, max_points=2, message="wrong")
         return submission
-
-    def assert_staff_only(self, url):
-        """A GET of `url`: 403 for a student and for another course's instructor, the page itself
-        (200, not a redirect to the log-in page) for the course's instructor and an admin."""
-        for user, status in ((self.alice, 403), (self.oscar, 403), (self.ian, 200), (self.ada, 200)):
-            self.login(user)
-            self.assertEqual(self.client.get(url).status_code, status, f"{user} on {url}")
