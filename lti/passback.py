@@ -43,7 +43,7 @@ def exercise_score(user, exercise) -> tuple[float, float] | None:
         return None
     # Not by status: a grading's signal comes before its submission is marked graded.
     submissions = (Submission.objects.filter(user=user, exercise=exercise, grades__isnull=False).distinct()
-                   .select_related("version", "user", "exercise").prefetch_related("grades", "overrides"))
+                   .select_related("version", "exercise").prefetch_related("grades", "overrides"))
     best = Schedule(run, [user]).counted_scores(submissions).get((user.pk, exercise.pk))
     return None if best is None else (best.late.final, best.maximum)
 

@@ -53,18 +53,21 @@ class Schedule:
 
     def exercise_window(self, user, exercise) -> Window:
         """`user`'s window; for user None, the run's own (no extension)."""
-        due = self.due_dates.get((exercise.pk, None))
-        base = due.due_at if due else exercise.deadline
-        policy = due.policy if due and due.own_late_policy else self.run.policy
-        return self._window(user, (exercise.pk, None), base, policy)
+        return self._exercise_window(user.pk if user else None, exercise)
 
     def quiz_window(self, user, chapter) -> Window:
         due = self.due_dates.get((None, chapter.pk))
         base = due.due_at if due else chapter.quiz_deadline
-        return self._window(user, (None, chapter.pk), base, QUIZ_POLICY)
+        return self._window(user.pk if user else None, (None, chapter.pk), base, QUIZ_POLICY)
 
-    def _window(self, user, item, base: datetime | None, policy: LatePolicy) -> Window:
-        extensions = self.extended.get((user.pk, *item), []) if user else []
+    def _exercise_window(self, user_id: int | None, exercise) -> Window:
+        due = self.due_dates.get((exercise.pk, None))
+        base = due.due_at if due else exercise.deadline
+        policy = due.policy if due and due.own_late_policy else self.run.policy
+        return self._window(user_id, (exercise.pk, None), base, policy)
+
+    def _window(self, user_id: int | None, item, base: datetime | None, policy: LatePolicy) -> Window:
+        extensions = self.extended.get((user_id, *item), [])
         if base is None or not extensions or max(extensions) <= base:
             return Window(base, policy)
         return Window(max(extensions), policy, extended=True)
@@ -75,12 +78,12 @@ class Schedule:
         raw = submission.final_score
         if raw is None:
             return None
-        return LateScore(raw, self.exercise_window(submission.user, submission.exercise).penalty_at(submission.created_at))
-
+        window = self._exercise_window(submission.user_id, submission.exercise)
+        return LateScore(raw, window.penalty_at(submission.created_at))
 
     def counted_scores(self, submissions) -> dict[tuple[int, int], CountedScore]:
         """{(user id, exercise id): the submission with the best final score, late penalty taken
-        off} over `submissions` (with their version, user, exercise, grades and overrides loaded):
+        off} over `submissions` (with their version, exercise, grades and overrides loaded):
         what the gradebook shows and the LMS receives."""
         best = {}
         for submission in submissions:

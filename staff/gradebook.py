@@ -21,6 +21,8 @@ from grader.models import Exercise, Submission
 from runs.late import LateScore
 from runs.schedule import Schedule
 
+from .scores import scored_submissions
+
 SORTS = ("student", "total", "-total")
 STATUSES = ("", "complete", "incomplete")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
@@ -120,9 +122,9 @@ class Gradebook:
         students = self._students()
         quiz_scores = QuizAttempt.counted_scores(
             QuizAttempt.objects.filter(user__in=students, chapter__course=self.course))
-        counted = Schedule(self.run).counted_scores(Submission.objects.filter(
-            user__in=students, exercise__chapter__course=self.course
-        ).select_related("version", "user", "exercise").prefetch_related("grades", "overrides"))
+        exercises = [column.exercise for column in self.columns if column.kind == "exercise"]
+        counted = Schedule(self.run).counted_scores(scored_submissions(
+            Submission.objects.filter(user__in=students, exercise__in=exercises), exercises))
         submissions_url = reverse("staff_submissions", args=[self.course.slug])
         rows = []
         for student in students:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from courses.models import Question, QuizAnswer
 from grader.models import CheckResult, Exercise, Submission
 
+from .scores import scored_submissions
+
 
 @dataclass
 class ExerciseStats:
@@ -39,8 +41,7 @@ def exercise_stats(course, run):
     stats = []
     roster = run.students()
     for exercise in Exercise.objects.filter(chapter__course=course, retired=False).select_related("chapter"):
-        submissions = list(exercise.submissions.filter(user__in=roster).select_related("version")
-                           .prefetch_related("grades", "overrides"))
+        submissions = scored_submissions(exercise.submissions.filter(user__in=roster), [exercise])
         graded = [s for s in submissions if s.status == Submission.GRADED]
         latest_grades = [s.grade.pk for s in graded]
         failed = Counter(
