@@ -74,6 +74,16 @@ class SimilarityTestCase(StaffTestCase):
     def make_user(self, name):
         return User.objects.create_user(name, f"{name}@example.org", "x")
 
+    def assert_reviewers_only(self, url):
+        """403 for a student, another course's instructor and another run's TA; the page for this
+        run's TA, the course's instructor and an admin."""
+        tom = self.make_user("tom")
+        Enrollment.objects.create(run=self.run, user=tom, role=Enrollment.TA)
+        for user, status in ((self.alice, 403), (self.oscar, 403), (self.tina, 403),
+                             (tom, 200), (self.ian, 200), (self.ada, 200)):
+            self.login(user)
+            self.assertEqual(self.client.get(url).status_code, status, user)
+
     def done_report(self, pairs=()):
         """A finished report of the open run with `pairs`: (first, second, similarity, first_regions, second_regions)."""
         report = SimilarityReport.objects.create(exercise=self.exercise, run=self.run, requested_by=self.ian)

@@ -1,6 +1,5 @@
 from django.urls import reverse
 
-from runs.models import Enrollment
 
 from .base import SimilarityTestCase
 
@@ -18,12 +17,7 @@ class PairPageTest(SimilarityTestCase):
         self.url = reverse("similarity_pair", args=[report.pairs.get().pk])
 
     def test_it_is_for_the_runs_reviewers_only(self):
-        tom = self.make_user("tom")
-        Enrollment.objects.create(run=self.run, user=tom, role=Enrollment.TA)
-        for user, status in ((self.alice, 403), (self.oscar, 403), (self.tina, 403),
-                             (tom, 200), (self.ian, 200), (self.ada, 200)):
-            self.login(user)
-            self.assertEqual(self.client.get(self.url).status_code, status, user)
+        self.assert_reviewers_only(self.url)
 
     def test_it_shows_both_submissions_escaped_with_their_matches_marked(self):
         self.login(self.ian)
